@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the syncmgr kselftest programs: processes, shared
+ * memory, time windows and handle passing, so that each test reads like
+ * its scenario.
+ */
+#ifndef SYNCMGR_TESTS_COMMON_H
+#define SYNCMGR_TESTS_COMMON_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include <syncmgr.h>
+
+#define MS		1000000LL	/* ns in a millisecond */
+#define POISON		0xa5
+
+/* Generous bounds: the guest runs under TCG, several times slower. */
+#define BLOCKED_MS	100	/* "still blocked" is checked after this */
+#define WAKE_MS		5000	/* a woken task must finish within this */
+
+static inline int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Anonymous memory shared with forked children. */
+static inline void *shared_mem(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Waits at most timeout_ms for a child.  Returns its exit code, 128 + the
+ * signal that killed it, or -1 if it was still running (it is then killed
+ * and reaped, so a broken test never leaves a process behind).
+ */
+static inline int wait_child(pid_t pid, int timeout_ms)
+{
+	int64_t end = now_ns() + timeout_ms * MS;
+	int status;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) :
+						   128 + WTERMSIG(status);
+		if (r < 0)
+			return -2;
+		if (now_ns() > end)
+			break;
+		sleep_ms(2);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* True if the child has not exited after ms milliseconds. */
+static inline bool still_running(pid_t pid, int ms)
+{
+	sleep_ms(ms);
+	return waitpid(pid, NULL, WNOHANG) == 0;
+}
+
+/* Kills and reaps a child; returns 0 once it is gone. */
+static inline int kill_child(pid_t pid)
+{
+	int status;
+
+	if (kill(pid, SIGKILL))
+		return -errno;
+	return waitpid(pid, &status, 0) == pid ? 0 : -errno;
+}
+
+/*
+ * Returns true once the object reports at least n blocked waiters, polling
+ * its state for at most WAKE_MS: the race-free way to know a child has
+ * really gone to sleep in the kernel before acting on it.
+ */
+static inline bool wait_waiters(int handle, unsigned int n)
+{
+	int64_t end = now_ns() + WAKE_MS * MS;
+	struct syncmgr_state st;
+
+	do {
+		if (sm_state(handle, &st) == 0 && st.waiters >= n)
+			return true;
+		sleep_ms(1);
+	} while (now_ns() < end);
+	return false;
+}
+
+/* A connected AF_UNIX pair for passing handles. */
+static inline int unix_pair(int sv[2])
+{
+	return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ? -errno
+								       : 0;
+}
+
+static inline pid_t gettid_(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* An empty handler: the signal interrupts the wait without SA_RESTART. */
+static inline void noop_handler(int sig)
+{
+	(void)sig;
+}
+
+static inline int install_handler(int sig, bool restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL) ? -errno : 0;
+}
+
+/* Raw access to /dev/syncmgr, for bad-input tests that bypass libsync. */
+static inline int dev_open(void)
+{
+	return open("/dev/syncmgr", O_RDWR | O_CLOEXEC);
+}
+
+/* ---- Added for sem.c, event.c, barrier.c, device.c (usable by all). ---- */
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <sys/prctl.h>
+
+/* A result slot of a child before the child has stored its result. */
+#define NO_RESULT	INT_MIN
+
+/*
+ * Forks a child that runs fn(arg) and stores what it returns in *result
+ * (in shared memory, may be NULL), then exits 0.  The child is SIGKILLed
+ * if the test process dies first (a failed ASSERT), so no child outlives
+ * its test.  Returns the child's pid, or -1.
+ */
+static inline pid_t spawn(int (*fn)(void *arg), void *arg, int *result)
+{
+	pid_t parent = getpid();
+	pid_t pid;
+	int r;
+
+	if (result)
+		*result = NO_RESULT;
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(125);
+	r = fn(arg);
+	if (result)
+		__atomic_store_n(result, r, __ATOMIC_SEQ_CST);
+	_exit(0);
+}
+
+/* Polls a result slot for at most ms; true once the child stored it. */
+static inline bool result_within(const int *result, int ms)
+{
+	int64_t end = now_ns() + ms * MS;
+
+	do {
+		if (__atomic_load_n(result, __ATOMIC_SEQ_CST) != NO_RESULT)
+			return true;
+		sleep_ms(1);
+	} while (now_ns() < end);
+	return false;
+}
+
+/* ms elapsed since start_ns. */
+static inline int64_t elapsed_ms(int64_t start_ns)
+{
+	return (now_ns() - start_ns) / MS;
+}
+
+/* Receives exactly one handle; the handle or a negative errno. */
+static inline int recv_one(int sock)
+{
+	int h = -1;
+	int n = sm_recv_handles(sock, &h, 1);
+
+	if (n < 0)
+		return n;
+	return n == 1 ? h : -EPROTO;
+}
+
+/* poll() on one fd for events; the revents, 0 on timeout, -errno. */
+static inline int poll_one(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int n = poll(&p, 1, timeout_ms);
+
+	if (n < 0)
+		return -errno;
+	return n ? p.revents : 0;
+}
+
+/*
+ * One timed operation of libsync, op(handle, timeout_ns) (sm_sem_acquire,
+ * sm_event_wait, sm_barrier_wait, sm_lock_acquire, ...), run by a child.
+ */
+struct timed_call {
+	int (*op)(int handle, int64_t timeout_ns);
+	int handle;
+	int64_t timeout_ns;
+	int catch_sig;		/* install noop_handler for it first; 0: none */
+	bool restart;		/* ... with SA_RESTART */
+};
+
+static inline int timed_call_run(void *arg)
+{
+	const struct timed_call *c = arg;
+
+	if (c->catch_sig && install_handler(c->catch_sig, c->restart))
+		return -ENOSYS;
+	return c->op(c->handle, c->timeout_ns);
+}
+
+/* A child running c; its return value lands in *result. */
+static inline pid_t spawn_call(const struct timed_call *c, int *result)
+{
+	return spawn(timed_call_run, (void *)c, result);
+}
+
+/*
+ * A child running c, returned once the object reports n waiters (the child
+ * and those already blocked), so that it is known to sleep in the kernel.
+ * Returns -1 (and leaves no child) if it never blocks.
+ */
+static inline pid_t spawn_waiter(const struct timed_call *c, int *result,
+				 unsigned int n)
+{
+	pid_t pid = spawn_call(c, result);
+
+	if (pid > 0 && !wait_waiters(c->handle, n)) {
+		kill_child(pid);
+		return -1;
+	}
+	return pid;
+}
+
+#endif /* SYNCMGR_TESTS_COMMON_H */
