@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * syncmgr core: the /dev/syncmgr device, object lifetime and accounting,
+ * the ioctl entry point, poll and fdinfo, and waiting with deadlines.
+ *
+ * Every object is an anonymous-inode file whose private_data is a
+ * refcounted struct syncmgr_obj.  The object families (lock.c, sem.c,
+ * event.c, cond.c, barrier.c) only implement their state changes; the
+ * steps around them live here once.  Lock order: see syncmgr.h.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/hrtimer.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "syncmgr.h"
+
+static unsigned int max_objects_per_user = 262144;
+module_param(max_objects_per_user, uint, 0644);
+MODULE_PARM_DESC(max_objects_per_user,
+		 "Live objects one user may own; beyond it creation fails with EDQUOT");
+
+static atomic64_t syncmgr_next_id = ATOMIC64_INIT(1);
+
+/*
+ * Per-user object counts.  memcg accounting bounds memory only where a
+ * cgroup has a limit; this bounds every user.  Entries live until unload.
+ */
+struct syncmgr_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int objects;
+};
+
+static DEFINE_HASHTABLE(syncmgr_users, 6);
+static DEFINE_SPINLOCK(syncmgr_users_lock);
+
+static struct syncmgr_user *syncmgr_user_find(kuid_t uid)
+{
+	struct syncmgr_user *u;
+
+	lockdep_assert_held(&syncmgr_users_lock);
+	hash_for_each_possible(syncmgr_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+static int syncmgr_user_charge(kuid_t uid)
+{
+	struct syncmgr_user *u, *fresh = NULL;
+	int ret = 0;
+
+	for (;;) {
+		spin_lock(&syncmgr_users_lock);
+		u = syncmgr_user_find(uid);
+		if (!u && fresh) {
+			u = fresh;
+			fresh = NULL;
+			hash_add(syncmgr_users, &u->node, __kuid_val(uid));
+		}
+		if (u)
+			break;
+		spin_unlock(&syncmgr_users_lock);
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+		if (!fresh)
+			return -ENOMEM;
+		fresh->uid = uid;
+	}
+	if (u->objects >= READ_ONCE(max_objects_per_user))
+		ret = -EDQUOT;
+	else
+		u->objects++;
+	spin_unlock(&syncmgr_users_lock);
+	kfree(fresh);
+	return ret;
+}
+
+static void syncmgr_user_uncharge(kuid_t uid)
+{
+	struct syncmgr_user *u;
+
+	spin_lock(&syncmgr_users_lock);
+	u = syncmgr_user_find(uid);
+	if (!WARN_ON_ONCE(!u || !u->objects))
+		u->objects--;
+	spin_unlock(&syncmgr_users_lock);
+}
+
+static void syncmgr_users_free(void)
+{
+	struct syncmgr_user *u;
+	struct hlist_node *tmp;
+	int bkt;
+
+	hash_for_each_safe(syncmgr_users, bkt, tmp, u, node) {
+		hash_del(&u->node);
+		kfree(u);
+	}
+}
+
+static const char *const syncmgr_type_names[] = {
+	[SYNCMGR_TYPE_LOCK]		 = "Lock",
+	[SYNCMGR_TYPE_RLOCK]		 = "RLock",
+	[SYNCMGR_TYPE_SEMAPHORE]	 = "Semaphore",
+	[SYNCMGR_TYPE_BOUNDED_SEMAPHORE] = "BoundedSemaphore",
+	[SYNCMGR_TYPE_EVENT]		 = "Event",
+	[SYNCMGR_TYPE_CONDITION]	 = "Condition",
+	[SYNCMGR_TYPE_BARRIER]		 = "Barrier",
+};
+
+static const struct syncmgr_ops *syncmgr_type_ops(u32 type)
+{
+	switch (type) {
+	case SYNCMGR_TYPE_LOCK:
+	case SYNCMGR_TYPE_RLOCK:
+		return &syncmgr_lock_ops;
+	case SYNCMGR_TYPE_SEMAPHORE:
+	case SYNCMGR_TYPE_BOUNDED_SEMAPHORE:
+		return &syncmgr_sem_ops;
+	case SYNCMGR_TYPE_EVENT:
+		return &syncmgr_event_ops;
+	case SYNCMGR_TYPE_CONDITION:
+		return &syncmgr_cond_ops;
+	case SYNCMGR_TYPE_BARRIER:
+		return &syncmgr_barrier_ops;
+	}
+	return NULL;
+}
+
+/* A new object with one reference, charged to the calling user. */
+struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args)
+{
+	const struct syncmgr_ops *ops = syncmgr_type_ops(type);
+	kuid_t uid = current_uid();
+	struct syncmgr_obj *obj;
+	int ret;
+
+	if (!ops)
+		return ERR_PTR(-EINVAL);
+	ret = syncmgr_user_charge(uid);
+	if (ret)
+		return ERR_PTR(ret);
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj) {
+		syncmgr_user_uncharge(uid);
+		return ERR_PTR(-ENOMEM);
+	}
+	obj->ops = ops;
+	obj->type = type;
+	obj->flags = args->flags;
+	obj->id = atomic64_inc_return(&syncmgr_next_id);
+	obj->uid = uid;
+	obj->base = obj;
+	refcount_set(&obj->ref, 1);
+	spin_lock_init(&obj->lock);
+	init_waitqueue_head(&obj->poll_wq);
+	INIT_LIST_HEAD(&obj->waiters);
+	INIT_LIST_HEAD(&obj->owner_link);
+	ret = ops->init(obj, args);
+	if (ret) {
+		kfree(obj);
+		syncmgr_user_uncharge(uid);
+		return ERR_PTR(ret);
+	}
+	return obj;
+}
+
+/* May run in atomic context (the exit probe): destroy must not sleep. */
+void syncmgr_obj_put(struct syncmgr_obj *obj)
+{
+	if (!refcount_dec_and_test(&obj->ref))
+		return;
+	WARN_ON_ONCE(!list_empty(&obj->waiters) || obj->owner);
+	if (obj->ops->destroy)
+		obj->ops->destroy(obj);
+	syncmgr_user_uncharge(obj->uid);
+	kfree(obj);
+}
+
+/* Tell poll() sleepers of the object (and conditions on it) to look again. */
+void syncmgr_obj_changed(struct syncmgr_obj *obj)
+{
+	struct syncmgr_obj *base = obj->base;
+
+	if (wq_has_sleeper(&base->poll_wq))
+		wake_up_poll(&base->poll_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+static const struct file_operations syncmgr_obj_fops;
+
+/* The object behind fd, with a reference, or an ERR_PTR. */
+struct syncmgr_obj *syncmgr_obj_from_fd(int fd)
+{
+	struct syncmgr_obj *obj;
+	struct fd f = fdget(fd);
+
+	if (!f.file)
+		return ERR_PTR(-EBADF);
+	if (f.file->f_op != &syncmgr_obj_fops) {
+		fdput(f);
+		return ERR_PTR(-EBADFD);
+	}
+	obj = f.file->private_data;
+	refcount_inc(&obj->ref);
+	fdput(f);
+	return obj;
+}
+
+/*
+ * A command an object family does not implement: EBADFD if it is one of
+ * ours (the fd is the wrong kind of object), ENOTTY if unknown.
+ */
+long syncmgr_bad_cmd(unsigned int cmd)
+{
+	switch (cmd) {
+	case SYNCMGR_IOC_ACQUIRE:
+	case SYNCMGR_IOC_RELEASE:
+	case SYNCMGR_IOC_WAIT:
+	case SYNCMGR_IOC_SET:
+	case SYNCMGR_IOC_CLEAR:
+	case SYNCMGR_IOC_NOTIFY:
+	case SYNCMGR_IOC_ABORT:
+	case SYNCMGR_IOC_RESET:
+	case SYNCMGR_IOC_ACTION_DONE:
+		return -EBADFD;
+	}
+	return -ENOTTY;
+}
+
+int syncmgr_get_wait(void __user *argp, u64 *deadline)
+{
+	struct syncmgr_wait args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved)
+		return -EINVAL;
+	*deadline = args.deadline;
+	return 0;
+}
+
+int syncmgr_get_count(void __user *argp, u32 *count)
+{
+	struct syncmgr_count args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.reserved)
+		return -EINVAL;
+	*count = args.count;
+	return 0;
+}
+
+bool syncmgr_expired(u64 deadline)
+{
+	return deadline != SYNCMGR_DEADLINE_FOREVER &&
+	       deadline <= ktime_get_ns();
+}
+
+void syncmgr_waiter_init(struct syncmgr_waiter *w, struct syncmgr_owner *owner)
+{
+	memset(w, 0, sizeof(*w));
+	INIT_LIST_HEAD(&w->node);
+	w->task = current;
+	w->owner = owner;
+}
+
+/* Under base->lock: queue w at the tail of obj's FIFO. */
+void syncmgr_enqueue(struct syncmgr_obj *obj, struct syncmgr_waiter *w)
+{
+	lockdep_assert_held(&obj->base->lock);
+	list_add_tail(&w->node, &obj->waiters);
+	obj->nr_waiters++;
+	w->obj = obj;
+}
+
+/* Under base->lock: take w off the list it is on. */
+void syncmgr_dequeue(struct syncmgr_waiter *w)
+{
+	lockdep_assert_held(&w->obj->base->lock);
+	list_del_init(&w->node);
+	w->obj->nr_waiters--;
+}
+
+struct syncmgr_waiter *syncmgr_first_waiter(struct syncmgr_obj *obj)
+{
+	lockdep_assert_held(&obj->base->lock);
+	return list_first_entry_or_null(&obj->waiters, struct syncmgr_waiter,
+					node);
+}
+
+/*
+ * Under base->lock: give w its final result and wake it.
+ */
+void syncmgr_grant(struct syncmgr_waiter *w, int result)
+{
+	struct task_struct *task = w->task;
+
+	syncmgr_dequeue(w);
+	w->result = result;
+	/* w may be gone once granted is seen; task is RCU-freed. */
+	smp_store_release(&w->granted, true);
+	wake_up_process(task);
+}
+
+/*
+ * Sleep until w is granted, the deadline passes or (per state) a signal
+ * arrives.  Returns 0 if granted, else -ETIMEDOUT or -ERESTARTSYS; the
+ * caller then takes the lock and looks at w->granted again, since a grant
+ * may race with the timeout or signal and success wins.
+ */
+int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state)
+{
+	ktime_t expires = ns_to_ktime(deadline);
+	int ret = 0;
+
+	for (;;) {
+		set_current_state(state);
+		/* Pairs with syncmgr_grant(): the result is visible. */
+		if (smp_load_acquire(&w->granted))
+			break;
+		if (signal_pending_state(state, current)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		if (deadline == SYNCMGR_DEADLINE_FOREVER) {
+			schedule();
+		} else if (!schedule_hrtimeout_range_clock(&expires,
+				current->timer_slack_ns, HRTIMER_MODE_ABS,
+				CLOCK_MONOTONIC)) {
+			/* As above: a grant may have raced with the timer. */
+			ret = smp_load_acquire(&w->granted) ? 0 : -ETIMEDOUT;
+			break;
+		}
+	}
+	__set_current_state(TASK_RUNNING);
+	return ret;
+}
+
+/*
+ * Called with base->lock held, which it drops: block on obj until granted,
+ * for waits where giving up needs no more than leaving the queue.  Returns
+ * the granted result, or -ETIMEDOUT / -ERESTARTSYS with nothing taken.
+ * owner and value are what a grant needs to know of the waiter.
+ */
+int syncmgr_block(struct syncmgr_obj *obj, struct syncmgr_owner *owner,
+		  u32 value, u64 deadline)
+	__releases(&obj->base->lock)
+{
+	struct syncmgr_waiter w;
+	int ret;
+
+	if (syncmgr_expired(deadline)) {
+		spin_unlock(&obj->base->lock);
+		return -ETIMEDOUT;
+	}
+	syncmgr_waiter_init(&w, owner);
+	w.value = value;
+	syncmgr_enqueue(obj, &w);
+	spin_unlock(&obj->base->lock);
+
+	ret = syncmgr_sleep(&w, deadline, TASK_INTERRUPTIBLE);
+
+	spin_lock(&obj->base->lock);
+	if (w.granted)
+		ret = w.result;
+	else
+		syncmgr_dequeue(&w);
+	spin_unlock(&obj->base->lock);
+	return ret;
+}
+
+static void syncmgr_snapshot(struct syncmgr_obj *obj, struct syncmgr_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->id = obj->id;
+	st->type = obj->type;
+	st->flags = obj->flags;
+	spin_lock(&obj->base->lock);
+	st->waiters = obj->nr_waiters;
+	if (obj->owner)
+		st->owner = syncmgr_owner_pid(obj->owner);
+	if (obj->owner_died)
+		st->status |= SYNCMGR_STATE_OWNER_DIED;
+	obj->ops->state(obj, st);
+	spin_unlock(&obj->base->lock);
+}
+
+static long syncmgr_ioctl_state(struct syncmgr_obj *obj, void __user *argp)
+{
+	struct syncmgr_state st;
+
+	syncmgr_snapshot(obj, &st);
+	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long syncmgr_obj_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct syncmgr_obj *obj = file->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (cmd == SYNCMGR_IOC_STATE)
+		return syncmgr_ioctl_state(obj, argp);
+	return obj->ops->ioctl(obj, cmd, argp);
+}
+
+static __poll_t syncmgr_obj_poll(struct file *file, poll_table *pt)
+{
+	struct syncmgr_obj *obj = file->private_data;
+	bool ready;
+
+	poll_wait(file, &obj->base->poll_wq, pt);
+	spin_lock(&obj->base->lock);
+	ready = obj->ops->ready(obj);
+	spin_unlock(&obj->base->lock);
+	return ready ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct syncmgr_obj *obj = file->private_data;
+	struct syncmgr_state st;
+
+	syncmgr_snapshot(obj, &st);
+	seq_printf(m, "syncmgr-type:\t%s\n", syncmgr_type_names[obj->type]);
+	seq_printf(m, "syncmgr-id:\t%llu\n", obj->id);
+	seq_printf(m, "syncmgr-value:\t%u\n", st.value);
+	seq_printf(m, "syncmgr-max:\t%u\n", st.max);
+	seq_printf(m, "syncmgr-waiters:\t%u\n", st.waiters);
+	seq_printf(m, "syncmgr-owner:\t%u\n", st.owner);
+	seq_printf(m, "syncmgr-status:\t%#x\n", st.status);
+}
+
+static int syncmgr_obj_release(struct inode *inode, struct file *file)
+{
+	syncmgr_obj_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations syncmgr_obj_fops = {
+	.owner		= THIS_MODULE,
+	.release	= syncmgr_obj_release,
+	.unlocked_ioctl	= syncmgr_obj_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.poll		= syncmgr_obj_poll,
+	.show_fdinfo	= syncmgr_obj_show_fdinfo,
+	.llseek		= noop_llseek,
+};
+
+/* Fields and flags a type does not use must be zero. */
+static bool syncmgr_create_args_valid(const struct syncmgr_create *args)
+{
+	bool lock = args->type == SYNCMGR_TYPE_LOCK;
+	bool sem = args->type == SYNCMGR_TYPE_SEMAPHORE ||
+		   args->type == SYNCMGR_TYPE_BOUNDED_SEMAPHORE;
+	bool cond = args->type == SYNCMGR_TYPE_CONDITION;
+	bool barrier = args->type == SYNCMGR_TYPE_BARRIER;
+
+	if (args->reserved[0] || args->reserved[1] || args->reserved[2])
+		return false;
+	if (args->flags & ~(SYNCMGR_CREATE_NO_CLOEXEC |
+			    SYNCMGR_CREATE_UNTRACKED | SYNCMGR_CREATE_ACTION))
+		return false;
+	if ((args->flags & SYNCMGR_CREATE_UNTRACKED) && !lock)
+		return false;
+	if ((args->flags & SYNCMGR_CREATE_ACTION) && !barrier)
+		return false;
+	if ((args->value && !sem && !barrier) ||
+	    (args->lock_fd && !cond) || (args->timeout_ns && !barrier))
+		return false;
+	return true;
+}
+
+static long syncmgr_ioctl_create(void __user *argp)
+{
+	struct syncmgr_create args;
+	struct syncmgr_obj *obj;
+	struct file *file;
+	int fd;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (!syncmgr_create_args_valid(&args))
+		return -EINVAL;
+
+	obj = syncmgr_obj_new(args.type, &args);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	fd = get_unused_fd_flags(args.flags & SYNCMGR_CREATE_NO_CLOEXEC ?
+				 0 : O_CLOEXEC);
+	if (fd < 0) {
+		syncmgr_obj_put(obj);
+		return fd;
+	}
+	file = anon_inode_getfile("syncmgr", &syncmgr_obj_fops, obj, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		syncmgr_obj_put(obj);
+		return PTR_ERR(file);
+	}
+	/* Last: an installed fd cannot be taken back. */
+	fd_install(fd, file);
+	return fd;
+}
+
+static long syncmgr_ioctl_version(void __user *argp)
+{
+	struct syncmgr_version v = {
+		.abi_version = SYNCMGR_ABI_VERSION,
+		.max_types = SYNCMGR_TYPE_BARRIER,
+		.features = SYNCMGR_FEAT_LOCKS | SYNCMGR_FEAT_SEMAPHORES |
+			    SYNCMGR_FEAT_EVENT | SYNCMGR_FEAT_CONDITION |
+			    SYNCMGR_FEAT_BARRIER | SYNCMGR_FEAT_OWNER_DEATH,
+	};
+
+	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long syncmgr_dev_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case SYNCMGR_IOC_VERSION:
+		return syncmgr_ioctl_version(argp);
+	case SYNCMGR_IOC_CREATE:
+		return syncmgr_ioctl_create(argp);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations syncmgr_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= syncmgr_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice syncmgr_misc = {
+	.minor		= MISC_DYNAMIC_MINOR,
+	.name		= "syncmgr",
+	.fops		= &syncmgr_dev_fops,
+	.mode		= 0666,
+};
+
+static int __init syncmgr_init(void)
+{
+	int ret = syncmgr_owner_init();
+
+	if (ret)
+		return ret;
+	ret = misc_register(&syncmgr_misc);
+	if (ret)
+		syncmgr_owner_exit();
+	return ret;
+}
+
+static void __exit syncmgr_exit(void)
+{
+	misc_deregister(&syncmgr_misc);
+	syncmgr_owner_exit();
+	syncmgr_users_free();
+}
+
+module_init(syncmgr_init);
+module_exit(syncmgr_exit);
+
+MODULE_AUTHOR("The syncmgr developers");
+MODULE_DESCRIPTION("Kernel-backed synchronization objects shared between processes");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(SYNCMGR_VERSION);

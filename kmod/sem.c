@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Semaphore and BoundedSemaphore: a count; release(n) hands units to up
+ * to n waiters, oldest first, and adds the rest to the count.  Units have
+ * no owner, so a process that dies holding some does not give them back
+ * (as with Python's and POSIX semaphores).
+ */
+#include <linux/uaccess.h>
+
+#include "syncmgr.h"
+
+static int syncmgr_sem_init(struct syncmgr_obj *obj,
+			    const struct syncmgr_create *args)
+{
+	obj->sem.count = args->value;
+	obj->sem.max = obj->type == SYNCMGR_TYPE_BOUNDED_SEMAPHORE ?
+		       args->value : U32_MAX;
+	return 0;
+}
+
+static int syncmgr_sem_acquire(struct syncmgr_obj *obj, u64 deadline)
+{
+	spin_lock(&obj->lock);
+	if (!obj->sem.count)
+		return syncmgr_block(obj, NULL, 0, deadline);
+	obj->sem.count--;
+	spin_unlock(&obj->lock);
+	return 0;
+}
+
+static int syncmgr_sem_release(struct syncmgr_obj *obj, u32 n)
+{
+	struct syncmgr_waiter *w;
+	int ret = 0;
+
+	if (!n)
+		return -EINVAL;
+	spin_lock(&obj->lock);
+	/* Waiters mean a zero count, so the bound applies to n itself. */
+	if (n > obj->sem.max - obj->sem.count) {
+		ret = -EOVERFLOW;
+	} else {
+		while (n && (w = syncmgr_first_waiter(obj))) {
+			syncmgr_grant(w, 0);
+			n--;
+		}
+		obj->sem.count += n;
+		if (n)
+			syncmgr_obj_changed(obj);
+	}
+	spin_unlock(&obj->lock);
+	return ret;
+}
+
+static long syncmgr_sem_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
+			      void __user *argp)
+{
+	u64 deadline;
+	u32 count;
+	int ret;
+
+	switch (cmd) {
+	case SYNCMGR_IOC_ACQUIRE:
+		ret = syncmgr_get_wait(argp, &deadline);
+		return ret ? ret : syncmgr_sem_acquire(obj, deadline);
+	case SYNCMGR_IOC_RELEASE:
+		ret = syncmgr_get_count(argp, &count);
+		return ret ? ret : syncmgr_sem_release(obj, count);
+	}
+	return syncmgr_bad_cmd(cmd);
+}
+
+static bool syncmgr_sem_ready(struct syncmgr_obj *obj)
+{
+	return obj->sem.count;
+}
+
+static void syncmgr_sem_state(struct syncmgr_obj *obj, struct syncmgr_state *st)
+{
+	st->value = obj->sem.count;
+	if (obj->type == SYNCMGR_TYPE_BOUNDED_SEMAPHORE)
+		st->max = obj->sem.max;
+}
+
+const struct syncmgr_ops syncmgr_sem_ops = {
+	.init		= syncmgr_sem_init,
+	.ioctl		= syncmgr_sem_ioctl,
+	.ready		= syncmgr_sem_ready,
+	.state		= syncmgr_sem_state,
+};

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * syncmgr internals shared by the object core and the object families.
+ *
+ * Lock order (outer to inner), never two object locks at once:
+ *   syncmgr_obj.base->lock  ->  syncmgr_owner.lock
+ *   syncmgr_obj.base->lock  ->  poll wait queue lock (wake_up)
+ * The owner hash lock and the per-user table lock nest inside nothing and
+ * take nothing.  A condition has no lock of its own: it uses the spinlock
+ * of its Lock/RLock object ("base"), so wait and notify are atomic with the
+ * lock's state.  No code sleeps or touches user memory under these locks.
+ */
+#ifndef _SYNCMGR_H
+#define _SYNCMGR_H
+
+#include <linux/list.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/syncmgr.h>
+
+struct seq_file;
+struct syncmgr_obj;
+struct syncmgr_owner;
+
+/* One family of objects: the per-type half of every operation. */
+struct syncmgr_ops {
+	/* Set up type state from the creation arguments (may sleep). */
+	int (*init)(struct syncmgr_obj *obj, const struct syncmgr_create *args);
+	/* Drop what init took; runs when the last reference goes (atomic). */
+	void (*destroy)(struct syncmgr_obj *obj);
+	/* Unpack arguments and run one operation. */
+	long (*ioctl)(struct syncmgr_obj *obj, unsigned int cmd,
+		      void __user *argp);
+	/* Under base->lock: would a wait succeed now?  (poll readiness) */
+	bool (*ready)(struct syncmgr_obj *obj);
+	/* Under base->lock: fill value, max and status of a state report. */
+	void (*state)(struct syncmgr_obj *obj, struct syncmgr_state *st);
+	/* Under base->lock: the tracked owner exited; obj->owner is clear. */
+	void (*owner_died)(struct syncmgr_obj *obj);
+};
+
+/*
+ * A task blocked in an object.  It lives on the waiting task's stack.  A
+ * waker, holding the object lock, decides the waiter's result and hands it
+ * over directly (syncmgr_grant): the woken task never re-checks or races
+ * for the object, and one release wakes exactly the tasks that can proceed.
+ */
+struct syncmgr_waiter {
+	struct list_head node;		/* in obj->waiters, FIFO */
+	struct syncmgr_obj *obj;	/* whose list node is on */
+	struct task_struct *task;
+	struct syncmgr_owner *owner;	/* owns the object once granted */
+	u32 value;			/* lock depth to restore on grant */
+	bool notified;			/* condition: moved to its lock */
+	bool granted;			/* result is final (release/acquire) */
+	int result;			/* valid once granted */
+};
+
+struct syncmgr_sem_state {
+	u32 count;
+	u32 max;			/* bounded: initial value, else U32_MAX */
+};
+
+struct syncmgr_event_state {
+	bool set;
+};
+
+struct syncmgr_barrier_state {
+	u32 parties;
+	bool broken;
+	bool in_action;			/* the last arriver runs the action */
+	u64 timeout_ns;			/* default relative timeout, 0 none */
+};
+
+struct syncmgr_obj {
+	const struct syncmgr_ops *ops;
+	u32 type;			/* enum syncmgr_type */
+	u32 flags;			/* SYNCMGR_CREATE_* */
+	u64 id;
+	refcount_t ref;			/* files, owner lists, conditions */
+	kuid_t uid;			/* charged for this object */
+	/* Lock of the object's state; a condition uses its lock's. */
+	struct syncmgr_obj *base;
+	wait_queue_head_t poll_wq;	/* of base: state changes for poll */
+
+	/* protected by base->lock */
+	spinlock_t lock;
+	struct list_head waiters;
+	u32 nr_waiters;
+	struct syncmgr_owner *owner;	/* tracked holder, NULL if none */
+	struct list_head owner_link;	/* in owner->held, under owner->lock */
+	bool owner_died;		/* next acquirer learns EOWNERDEAD */
+	union {
+		u32 depth;		/* Lock, RLock: 0 free, else held */
+		struct syncmgr_sem_state sem;
+		struct syncmgr_event_state event;
+		struct syncmgr_barrier_state barrier;
+	};
+};
+
+extern const struct syncmgr_ops syncmgr_lock_ops;
+extern const struct syncmgr_ops syncmgr_sem_ops;
+extern const struct syncmgr_ops syncmgr_event_ops;
+extern const struct syncmgr_ops syncmgr_cond_ops;
+extern const struct syncmgr_ops syncmgr_barrier_ops;
+
+/* core.c: objects */
+struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args);
+void syncmgr_obj_put(struct syncmgr_obj *obj);
+struct syncmgr_obj *syncmgr_obj_from_fd(int fd);
+void syncmgr_obj_changed(struct syncmgr_obj *obj);
+long syncmgr_bad_cmd(unsigned int cmd);
+
+/* core.c: ioctl arguments */
+int syncmgr_get_wait(void __user *argp, u64 *deadline);
+int syncmgr_get_count(void __user *argp, u32 *count);
+bool syncmgr_expired(u64 deadline);
+
+/* core.c: waiting */
+void syncmgr_waiter_init(struct syncmgr_waiter *w, struct syncmgr_owner *owner);
+void syncmgr_enqueue(struct syncmgr_obj *obj, struct syncmgr_waiter *w);
+void syncmgr_dequeue(struct syncmgr_waiter *w);
+void syncmgr_grant(struct syncmgr_waiter *w, int result);
+struct syncmgr_waiter *syncmgr_first_waiter(struct syncmgr_obj *obj);
+int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state);
+int syncmgr_block(struct syncmgr_obj *obj, struct syncmgr_owner *owner,
+		  u32 value, u64 deadline);
+
+/* owner.c: who holds what, and what happens when they exit */
+struct syncmgr_owner *syncmgr_owner_current(bool thread);
+struct syncmgr_owner *syncmgr_owner_find(bool thread);
+void syncmgr_owner_attach(struct syncmgr_obj *obj, struct syncmgr_owner *o);
+void syncmgr_owner_detach(struct syncmgr_obj *obj);
+pid_t syncmgr_owner_pid(struct syncmgr_owner *o);
+int syncmgr_owner_init(void);
+void syncmgr_owner_exit(void);
+
+/* lock.c: used by conditions on their lock */
+int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline);
+int syncmgr_lock_release(struct syncmgr_obj *obj);
+bool syncmgr_lock_is_held(struct syncmgr_obj *obj, struct syncmgr_owner *me);
+struct syncmgr_owner *syncmgr_lock_owner_current(struct syncmgr_obj *obj);
+void syncmgr_lock_take(struct syncmgr_obj *obj, struct syncmgr_owner *o,
+		       u32 depth);
+u32 syncmgr_lock_drop(struct syncmgr_obj *obj);
+int syncmgr_lock_take_result(struct syncmgr_obj *obj);
+
+#endif /* _SYNCMGR_H */

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsync - the C library of syncmgr: process-shared Lock, RLock,
+ * Semaphore, BoundedSemaphore, Event, Condition and Barrier objects that
+ * live in the kernel (/dev/syncmgr).
+ *
+ * Every object is a file descriptor (a "handle").  Processes share an
+ * object by fork(), by passing the handle over a Unix socket
+ * (sm_send_handles / sm_recv_handles), and each handle is closed with
+ * close(2).
+ *
+ * Conventions of every function:
+ *  - the return value is 0 or a non-negative value on success and a
+ *    negative errno on failure; errno is never the channel;
+ *  - timeouts are relative nanoseconds: SM_FOREVER blocks until the wait
+ *    succeeds, 0 does not block, a positive value blocks at most that long;
+ *    any other negative value is -EINVAL (as Python's ValueError);
+ *  - a timeout is turned into an absolute CLOCK_MONOTONIC deadline once;
+ *    the *_until() variants take that deadline (see sm_deadline()), so a
+ *    wait interrupted by a signal handler (-EINTR, never retried inside
+ *    libsync) resumes exactly by calling the _until() variant again;
+ *  - a wait that did not succeed in time returns -ETIMEDOUT, whether it
+ *    blocked or not;
+ *  - -EOWNERDEAD from an acquire means the lock IS acquired and that its
+ *    previous holder died holding it: the data it protects may be
+ *    inconsistent.
+ */
+#ifndef SYNCMGR_LIBSYNC_H
+#define SYNCMGR_LIBSYNC_H
+
+#include <stdint.h>
+#include <linux/syncmgr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SM_FOREVER		(-1LL)
+#define SM_DEADLINE_FOREVER	SYNCMGR_DEADLINE_FOREVER
+
+/* Creation flags, for every sm_*_create() function. */
+#define SM_NO_CLOEXEC		SYNCMGR_CREATE_NO_CLOEXEC
+#define SM_UNTRACKED		SYNCMGR_CREATE_UNTRACKED /* Lock only */
+
+/* Library and module. */
+int sm_version(struct syncmgr_version *out);
+int sm_type(int handle);	/* enum syncmgr_type, or -errno */
+int sm_state(int handle, struct syncmgr_state *out);
+int64_t sm_now(void);		/* CLOCK_MONOTONIC ns */
+uint64_t sm_deadline(int64_t timeout_ns);	/* SM_FOREVER stays forever */
+int sm_timeout_valid(int64_t timeout_ns);	/* 0 or -EINVAL */
+
+/* Handle passing over a connected AF_UNIX socket (SCM_RIGHTS). */
+int sm_send_handles(int sock, const int *handles, unsigned int n);
+/* Receives up to max handles (O_CLOEXEC); returns how many. */
+int sm_recv_handles(int sock, int *handles, unsigned int max);
+
+/* Lock: held by the process that acquired it, releasable by anyone. */
+int sm_lock_create(unsigned int flags);
+int sm_lock_acquire(int lock, int64_t timeout_ns);
+int sm_lock_acquire_until(int lock, uint64_t deadline);
+int sm_lock_release(int lock);
+int sm_lock_locked(int lock);	/* 1 held, 0 free */
+
+/* RLock: owned by one thread, recursive. */
+int sm_rlock_create(unsigned int flags);
+int sm_rlock_acquire(int rlock, int64_t timeout_ns);
+int sm_rlock_acquire_until(int rlock, uint64_t deadline);
+int sm_rlock_release(int rlock);	/* -EPERM unless the caller owns it */
+
+/* Semaphore and BoundedSemaphore. */
+int sm_sem_create(unsigned int value, unsigned int flags);
+int sm_bsem_create(unsigned int value, unsigned int flags);
+int sm_sem_acquire(int sem, int64_t timeout_ns);
+int sm_sem_acquire_until(int sem, uint64_t deadline);
+/* release(n): -EINVAL for n == 0, -EOVERFLOW above the bound (unchanged). */
+int sm_sem_release(int sem, unsigned int n);
+int sm_sem_value(int sem);
+
+/* Event. */
+int sm_event_create(unsigned int flags);
+int sm_event_set(int event);
+int sm_event_clear(int event);
+int sm_event_is_set(int event);	/* 1 or 0 */
+int sm_event_wait(int event, int64_t timeout_ns);	/* 0 or -ETIMEDOUT */
+int sm_event_wait_until(int event, uint64_t deadline);
+
+/*
+ * Condition over a Lock or RLock handle, or over a new RLock when lock is
+ * -1.  wait() needs the lock held, releases it while blocked and holds it
+ * again when it returns, whatever it returns: 0 notified, -ETIMEDOUT,
+ * -EINTR, -EOWNERDEAD (the lock's previous holder died; treat as a
+ * spurious wake-up).  Returns -EPERM if the caller does not hold the lock.
+ */
+int sm_cond_create(int lock, unsigned int flags);
+int sm_cond_acquire(int cond, int64_t timeout_ns);
+int sm_cond_acquire_until(int cond, uint64_t deadline);
+int sm_cond_release(int cond);
+int sm_cond_wait(int cond, int64_t timeout_ns);
+int sm_cond_wait_until(int cond, uint64_t deadline);
+/*
+ * Waits until pred(arg) is true, with the lock held around each call of
+ * pred.  Returns 1 when pred became true, 0 when the time ran out with
+ * pred false, or a negative errno (-EINTR, -EPERM).
+ */
+int sm_cond_wait_for(int cond, int (*pred)(void *arg), void *arg,
+		     int64_t timeout_ns);
+int sm_cond_notify(int cond, unsigned int n);	/* returns tasks woken */
+int sm_cond_notify_all(int cond);
+
+/*
+ * Barrier of parties (>= 1).  timeout_ns is the default timeout of
+ * sm_barrier_wait(b, SM_BARRIER_DEFAULT); 0 means none.  With
+ * SM_BARRIER_ACTION the last arriver of each cycle runs the action that
+ * its own process registered with sm_barrier_set_action() while the
+ * others stay blocked.
+ *
+ * wait returns the party's index (0 .. parties - 1; the last arriver gets
+ * parties - 1), -EPIPE when the barrier is or becomes broken, -ETIMEDOUT
+ * when this wait timed out (which breaks the barrier for the others),
+ * -EINTR.  The action runner gets the action's negative return value when
+ * the action failed, and -ENOEXEC when its process registered no action;
+ * both break the barrier.
+ */
+#define SM_BARRIER_ACTION	SYNCMGR_CREATE_ACTION
+#define SM_BARRIER_DEFAULT	(-2LL)
+int sm_barrier_create(unsigned int parties, int64_t timeout_ns,
+		      unsigned int flags);
+/* action returns 0 on success or a negative errno; NULL unregisters. */
+int sm_barrier_set_action(int barrier, int (*action)(void *arg), void *arg);
+int sm_barrier_wait(int barrier, int64_t timeout_ns);
+int sm_barrier_wait_until(int barrier, uint64_t deadline);
+int sm_barrier_abort(int barrier);
+int sm_barrier_reset(int barrier);
+int sm_barrier_parties(int barrier);
+int sm_barrier_n_waiting(int barrier);
+int sm_barrier_broken(int barrier);	/* 1 or 0 */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYNCMGR_LIBSYNC_H */
