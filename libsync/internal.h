@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Private helpers shared by the object families of libsync.  Nothing here
+ * is exported: the symbols are hidden and the version script lists only
+ * the public sm_* functions.
+ */
+#ifndef SYNCMGR_LIBSYNC_INTERNAL_H
+#define SYNCMGR_LIBSYNC_INTERNAL_H
+
+#include <stdint.h>
+#include "syncmgr.h"
+
+#define SM_HIDDEN	__attribute__((visibility("hidden")))
+
+/* Bit of an enum syncmgr_type, for sm__state_of()'s set of accepted types. */
+#define SM_TYPE_BIT(t)	(1U << (t))
+
+/* ioctl(fd, cmd, arg): its non-negative result, or -errno. */
+SM_HIDDEN int sm__ioctl(int fd, unsigned long cmd, void *arg);
+
+/*
+ * SYNCMGR_IOC_CREATE on the (lazily opened) device: the new handle or
+ * -errno.  Fields a type does not use are passed as 0 (lock_fd too).
+ */
+SM_HIDDEN int sm__create(unsigned int type, unsigned int flags,
+			 unsigned int value, int lock_fd, uint64_t timeout_ns);
+
+/*
+ * SYNCMGR_IOC_STATE on handle; -EBADFD unless its type is one of the
+ * SM_TYPE_BIT()s in types.
+ */
+SM_HIDDEN int sm__state_of(int handle, unsigned int types,
+			   struct syncmgr_state *st);
+
+/* A blocking ioctl (ACQUIRE, WAIT) with an absolute deadline. */
+SM_HIDDEN int sm__wait_until(int handle, unsigned long cmd, uint64_t deadline);
+
+/* The same with a relative timeout (SM_FOREVER, 0, > 0), checked first. */
+SM_HIDDEN int sm__wait(int handle, unsigned long cmd, int64_t timeout_ns);
+
+/* SYNCMGR_IOC_ACQUIRE: Lock, RLock, semaphores, a Condition's lock. */
+static inline int sm__acquire_until(int handle, uint64_t deadline)
+{
+	return sm__wait_until(handle, SYNCMGR_IOC_ACQUIRE, deadline);
+}
+
+static inline int sm__acquire(int handle, int64_t timeout_ns)
+{
+	return sm__wait(handle, SYNCMGR_IOC_ACQUIRE, timeout_ns);
+}
+
+/* An ioctl taking a struct syncmgr_count (RELEASE, NOTIFY). */
+SM_HIDDEN int sm__count(int handle, unsigned long cmd, unsigned int count);
+
+/* SYNCMGR_IOC_RELEASE of a Lock, RLock or a Condition's lock. */
+static inline int sm__release(int handle)
+{
+	return sm__count(handle, SYNCMGR_IOC_RELEASE, 1);
+}
+
+#endif /* SYNCMGR_LIBSYNC_INTERNAL_H */
