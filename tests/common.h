@@ -277,4 +277,33 @@ static inline pid_t spawn_waiter(const struct timed_call *c, int *result,
 	return pid;
 }
 
+/*
+ * n children running c, each returned once blocked (the object reports
+ * i + 1 waiters for the i-th), so their arrival order is known.  False if
+ * one never blocks.
+ */
+static inline bool spawn_waiters(const struct timed_call *c, pid_t *pid,
+				 int *res, int n)
+{
+	for (int i = 0; i < n; i++) {
+		pid[i] = spawn_waiter(c, &res[i], i + 1);
+		if (pid[i] < 0)
+			return false;
+	}
+	return true;
+}
+
+/* Reaps n children (WAKE_MS each); each must have stored want. */
+static inline void expect_results(struct __test_metadata *_metadata,
+				  const pid_t *pid, const int *res, int n,
+				  int want)
+{
+	for (int i = 0; i < n; i++) {
+		EXPECT_EQ(0, wait_child(pid[i], WAKE_MS));
+		EXPECT_EQ(want, res[i]) {
+			TH_LOG("child %d of %d", i, n);
+		}
+	}
+}
+
 #endif /* SYNCMGR_TESTS_COMMON_H */

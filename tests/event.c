@@ -15,19 +15,6 @@ static struct timed_call wait_call(int ev)
 				    .timeout_ns = SM_FOREVER };
 }
 
-/* Blocks n children in wait(ev); false if one of them never blocks. */
-static bool block_waiters(int ev, pid_t *pid, int *res, int n)
-{
-	struct timed_call c = wait_call(ev);
-
-	for (int i = 0; i < n; i++) {
-		pid[i] = spawn_waiter(&c, &res[i], i + 1);
-		if (pid[i] < 0)
-			return false;
-	}
-	return true;
-}
-
 TEST(set_clear_is_set)
 {
 	struct syncmgr_state st;
@@ -104,18 +91,16 @@ TEST(set_wakes_every_blocked_process)
 {
 	int *res = shared_mem(NWAITERS * sizeof(*res));
 	int ev = sm_event_create(0);
+	struct timed_call c = wait_call(ev);
 	pid_t pid[NWAITERS];
 
 	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, ev);
-	ASSERT_TRUE(block_waiters(ev, pid, res, NWAITERS));
+	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
 	for (int i = 0; i < NWAITERS; i++)
 		EXPECT_TRUE(still_running(pid[i], i ? 0 : BLOCKED_MS));
 	ASSERT_EQ(0, sm_event_set(ev));
-	for (int i = 0; i < NWAITERS; i++) {
-		EXPECT_EQ(0, wait_child(pid[i], WAKE_MS));
-		EXPECT_EQ(0, res[i]);
-	}
+	expect_results(_metadata, pid, res, NWAITERS, 0);
 	close(ev);
 }
 
@@ -124,17 +109,15 @@ TEST(set_then_clear_still_wakes_waiters_with_success)
 {
 	int *res = shared_mem(NWAITERS * sizeof(*res));
 	int ev = sm_event_create(0);
+	struct timed_call c = wait_call(ev);
 	pid_t pid[NWAITERS];
 
 	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, ev);
-	ASSERT_TRUE(block_waiters(ev, pid, res, NWAITERS));
+	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
 	ASSERT_EQ(0, sm_event_set(ev));
 	ASSERT_EQ(0, sm_event_clear(ev));
-	for (int i = 0; i < NWAITERS; i++) {
-		EXPECT_EQ(0, wait_child(pid[i], WAKE_MS));
-		EXPECT_EQ(0, res[i]);
-	}
+	expect_results(_metadata, pid, res, NWAITERS, 0);
 	EXPECT_EQ(0, sm_event_is_set(ev));
 	close(ev);
 }

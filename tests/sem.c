@@ -115,10 +115,7 @@ TEST(release_n_wakes_min_n_waiters)
 
 	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, sem);
-	for (int i = 0; i < NWAITERS; i++) {
-		pid[i] = spawn_waiter(&c, &res[i], i + 1);
-		ASSERT_LT(0, pid[i]);
-	}
+	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
 	ASSERT_EQ(0, sm_sem_release(sem, 2));
 	ASSERT_TRUE(results_within(res, NWAITERS, 2));
 	sleep_ms(BLOCKED_MS);
@@ -129,10 +126,7 @@ TEST(release_n_wakes_min_n_waiters)
 
 	ASSERT_EQ(0, sm_sem_release(sem, 3));
 	ASSERT_TRUE(results_within(res, NWAITERS, NWAITERS));
-	for (int i = 0; i < NWAITERS; i++) {
-		EXPECT_EQ(0, wait_child(pid[i], WAKE_MS));
-		EXPECT_EQ(0, res[i]);
-	}
+	expect_results(_metadata, pid, res, NWAITERS, 0);
 	EXPECT_EQ(2, sm_sem_value(sem));
 	close(sem);
 }
@@ -147,10 +141,7 @@ TEST(release_wakes_in_fifo_order)
 
 	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, sem);
-	for (int i = 0; i < NWAITERS; i++) {
-		pid[i] = spawn_waiter(&c, &res[i], i + 1);
-		ASSERT_LT(0, pid[i]);
-	}
+	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
 	for (int i = 0; i < NWAITERS; i++) {
 		ASSERT_EQ(0, sm_sem_release(sem, 1));
 		ASSERT_TRUE(result_within(&res[i], WAKE_MS)) {
