@@ -63,15 +63,12 @@ static void complete_cycle(struct __test_metadata *_metadata, int b,
 static void break_two_waiters(struct __test_metadata *_metadata, int b,
 			      int (*breaker)(int b))
 {
-	int *res = shared_mem(2 * sizeof(*res));
 	struct timed_call c = wait_call(b);
-	pid_t pid[2];
+	struct waiters w;
 
-	ASSERT_NE(NULL, res);
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, 2));
+	ASSERT_TRUE(waiters_start(&w, &c, 2));
 	ASSERT_EQ(0, breaker(b));
-	expect_results(_metadata, pid, res, 2, -EPIPE);
-	munmap(res, 2 * sizeof(*res));
+	waiters_expect(_metadata, &w, -EPIPE);
 }
 
 TEST(indices_follow_arrival_last_gets_parties_minus_one)
@@ -86,23 +83,22 @@ TEST(indices_follow_arrival_last_gets_parties_minus_one)
 
 TEST(parties_and_n_waiting)
 {
-	int *res = shared_mem(3 * sizeof(*res));
 	int b = sm_barrier_create(4, 0, 0);
 	struct timed_call c = wait_call(b);
-	pid_t pid[3];
+	struct waiters w[3];
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, b);
 	EXPECT_EQ(4, sm_barrier_parties(b));
 	EXPECT_EQ(0, sm_barrier_n_waiting(b));
 	for (int i = 0; i < 3; i++) {
-		pid[i] = spawn_waiter(&c, &res[i], i + 1);
-		ASSERT_LT(0, pid[i]);
+		ASSERT_TRUE(waiters_start(&w[i], &c, 1));
+		ASSERT_TRUE(wait_waiters(b, i + 1));
 		EXPECT_EQ(i + 1, sm_barrier_n_waiting(b));
 	}
 	EXPECT_EQ(4, sm_barrier_parties(b));
 	ASSERT_EQ(0, sm_barrier_abort(b));
-	expect_results(_metadata, pid, res, 3, -EPIPE);
+	for (int i = 0; i < 3; i++)
+		waiters_expect(_metadata, &w[i], -EPIPE);
 	close(b);
 }
 
@@ -203,17 +199,16 @@ TEST(reset_breaks_waiters_then_is_usable)
 
 TEST(killed_waiter_breaks_the_barrier)
 {
-	int *res = shared_mem(2 * sizeof(*res));
 	int b = sm_barrier_create(3, 0, 0);
 	struct timed_call c = wait_call(b);
-	pid_t pid[2];
+	struct waiters victim, other;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, b);
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, 2));
-	ASSERT_EQ(0, kill_child(pid[0]));
-	EXPECT_EQ(0, wait_child(pid[1], WAKE_MS));
-	EXPECT_EQ(-EPIPE, res[1]);
+	ASSERT_TRUE(waiters_start(&victim, &c, 1));
+	ASSERT_TRUE(waiters_start(&other, &c, 1));
+	ASSERT_TRUE(wait_waiters(b, 2));
+	ASSERT_EQ(0, kill_child(victim.pid[0]));
+	waiters_expect(_metadata, &other, -EPIPE);
 	EXPECT_EQ(1, sm_barrier_broken(b));
 	close(b);
 }
@@ -241,19 +236,17 @@ static int hang_action(void *arg)
 static void last_arrival_with_action(struct __test_metadata *_metadata,
 				     int (*action)(void *arg), int want)
 {
-	int *res = shared_mem(2 * sizeof(*res));
 	int b = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
 	struct timed_call c = wait_call(b);
-	pid_t pid[2];
+	struct waiters w;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, b);
 	/* The children inherit an action; this process's own one counts. */
 	ASSERT_EQ(0, sm_barrier_set_action(b, ok_action, NULL));
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, 2));
+	ASSERT_TRUE(waiters_start(&w, &c, 2));
 	ASSERT_EQ(0, sm_barrier_set_action(b, action, NULL));
 	EXPECT_EQ(want, sm_barrier_wait(b, LONG_NS));
-	expect_results(_metadata, pid, res, 2, -EPIPE);
+	waiters_expect(_metadata, &w, -EPIPE);
 	EXPECT_EQ(1, sm_barrier_broken(b));
 	close(b);
 }
@@ -270,22 +263,22 @@ TEST(no_action_in_last_arrivers_process_is_enoexec)
 
 TEST(action_runner_killed_in_action_breaks_the_barrier)
 {
-	int *res = shared_mem(2 * sizeof(*res));
 	int b = sm_barrier_create(2, 0, SM_BARRIER_ACTION);
 	struct timed_call c = wait_call(b);
-	pid_t pid[2];
+	struct waiters w;
+	int *runner_res = shared_mem(sizeof(*runner_res));
+	pid_t runner;
 
-	ASSERT_NE(NULL, res);
+	ASSERT_NE(NULL, runner_res);
 	ASSERT_LE(0, b);
 	ASSERT_EQ(0, sm_barrier_set_action(b, hang_action, NULL));
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, 1));
-	pid[1] = spawn_call(&c, &res[1]);	/* the runner */
-	ASSERT_LT(0, pid[1]);
+	ASSERT_TRUE(waiters_start(&w, &c, 1));
+	runner = spawn_call(&c, runner_res);	/* the last arriver */
+	ASSERT_LT(0, runner);
 	ASSERT_TRUE(status_within(b, SYNCMGR_STATE_IN_ACTION));
-	EXPECT_TRUE(still_running(pid[0], BLOCKED_MS));
-	ASSERT_EQ(0, kill_child(pid[1]));
-	EXPECT_EQ(0, wait_child(pid[0], WAKE_MS));
-	EXPECT_EQ(-EPIPE, res[0]);
+	EXPECT_TRUE(still_running(w.pid[0], BLOCKED_MS));
+	ASSERT_EQ(0, kill_child(runner));
+	waiters_expect(_metadata, &w, -EPIPE);
 	EXPECT_EQ(1, sm_barrier_broken(b));
 	close(b);
 }

@@ -306,4 +306,105 @@ static inline void expect_results(struct __test_metadata *_metadata,
 	}
 }
 
+/* A group of children blocked in one timed call, in arrival order. */
+#define MAX_WAITERS	8
+
+struct waiters {
+	int n;
+	pid_t pid[MAX_WAITERS];
+	int *res;		/* shared memory: each child's result */
+};
+
+static inline bool waiters_start(struct waiters *w, const struct timed_call *c,
+				 int n)
+{
+	w->n = n;
+	w->res = shared_mem(MAX_WAITERS * sizeof(*w->res));
+	return w->res && n <= MAX_WAITERS &&
+	       spawn_waiters(c, w->pid, w->res, n);
+}
+
+/* Every child of the group returns want within WAKE_MS. */
+static inline void waiters_expect(struct __test_metadata *_metadata,
+				  const struct waiters *w, int want)
+{
+	expect_results(_metadata, w->pid, w->res, w->n, want);
+}
+
+/*
+ * A child blocked in c gets a signal whose handler has no SA_RESTART: the
+ * call must return -EINTR.
+ */
+static inline void expect_interrupted(struct __test_metadata *_metadata,
+				      struct timed_call c)
+{
+	struct waiters w;
+
+	c.catch_sig = SIGUSR1;
+	c.restart = false;
+	ASSERT_TRUE(waiters_start(&w, &c, 1));
+	ASSERT_EQ(0, kill(w.pid[0], SIGUSR1));
+	waiters_expect(_metadata, &w, -EINTR);
+}
+
+static inline int poll_in_long(void *arg)
+{
+	return poll_one(*(int *)arg, POLLIN, 10 * WAKE_MS);
+}
+
+/*
+ * A child blocked in poll(POLLIN) on fd stays blocked until wake(fd), then
+ * returns POLLIN within WAKE_MS.
+ */
+static inline void expect_poll_wakes(struct __test_metadata *_metadata,
+				     int fd, int (*wake)(int fd))
+{
+	int *res = shared_mem(sizeof(*res));
+	pid_t pid;
+
+	ASSERT_NE(NULL, res);
+	pid = spawn(poll_in_long, &fd, res);
+	ASSERT_LT(0, pid);
+	EXPECT_TRUE(still_running(pid, BLOCKED_MS));
+	ASSERT_EQ(0, wake(fd));
+	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
+	EXPECT_TRUE(*res > 0 && (*res & POLLIN)) {
+		TH_LOG("poll returned %d", *res);
+	}
+}
+
+/*
+ * A child forked before the objects it uses exist: it receives n handles
+ * (at most 8) over sock, in one message, and returns fn(handles, arg).
+ * The handles are then ones it did not inherit.
+ */
+struct remote_call {
+	int (*fn)(const int *handles, void *arg);
+	void *arg;
+	int sock;
+	unsigned int n;
+};
+
+static inline int remote_call_run(void *p)
+{
+	const struct remote_call *rc = p;
+	int h[8];
+	int got = sm_recv_handles(rc->sock, h, rc->n);
+
+	if (got != (int)rc->n)
+		return got < 0 ? got : -EPROTO;
+	return rc->fn(h, rc->arg);
+}
+
+static inline pid_t spawn_remote(int sock, unsigned int n,
+				 int (*fn)(const int *handles, void *arg),
+				 void *arg, int *result)
+{
+	struct remote_call rc = { .fn = fn, .arg = arg, .sock = sock, .n = n };
+
+	if (n > 8)
+		return -1;
+	return spawn(remote_call_run, &rc, result);
+}
+
 #endif /* SYNCMGR_TESTS_COMMON_H */

@@ -87,56 +87,44 @@ TEST(wait_times_out_within_bounds)
 	close(ev);
 }
 
-TEST(set_wakes_every_blocked_process)
+/*
+ * NWAITERS processes block in wait(); set() (then clear() at once, if
+ * asked) wakes every one with success.  Python: wait() returns True if the
+ * flag was set while it waited, even if it was cleared right after.
+ */
+static void set_wakes_all(struct __test_metadata *_metadata, bool clear)
 {
-	int *res = shared_mem(NWAITERS * sizeof(*res));
 	int ev = sm_event_create(0);
 	struct timed_call c = wait_call(ev);
-	pid_t pid[NWAITERS];
+	struct waiters w;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, ev);
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
-	for (int i = 0; i < NWAITERS; i++)
-		EXPECT_TRUE(still_running(pid[i], i ? 0 : BLOCKED_MS));
+	ASSERT_TRUE(waiters_start(&w, &c, NWAITERS));
+	EXPECT_TRUE(still_running(w.pid[0], BLOCKED_MS));
 	ASSERT_EQ(0, sm_event_set(ev));
-	expect_results(_metadata, pid, res, NWAITERS, 0);
+	if (clear)
+		ASSERT_EQ(0, sm_event_clear(ev));
+	waiters_expect(_metadata, &w, 0);
+	EXPECT_EQ(!clear, sm_event_is_set(ev));
 	close(ev);
 }
 
-/* Python: wait() returns True if the flag was set while it waited. */
+TEST(set_wakes_every_blocked_process)
+{
+	set_wakes_all(_metadata, false);
+}
+
 TEST(set_then_clear_still_wakes_waiters_with_success)
 {
-	int *res = shared_mem(NWAITERS * sizeof(*res));
-	int ev = sm_event_create(0);
-	struct timed_call c = wait_call(ev);
-	pid_t pid[NWAITERS];
-
-	ASSERT_NE(NULL, res);
-	ASSERT_LE(0, ev);
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
-	ASSERT_EQ(0, sm_event_set(ev));
-	ASSERT_EQ(0, sm_event_clear(ev));
-	expect_results(_metadata, pid, res, NWAITERS, 0);
-	EXPECT_EQ(0, sm_event_is_set(ev));
-	close(ev);
+	set_wakes_all(_metadata, true);
 }
 
 TEST(signal_interrupts_wait)
 {
-	int *res = shared_mem(sizeof(*res));
 	int ev = sm_event_create(0);
-	struct timed_call c = wait_call(ev);
-	pid_t pid;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, ev);
-	c.catch_sig = SIGUSR1;
-	pid = spawn_waiter(&c, res, 1);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
-	EXPECT_EQ(-EINTR, *res);
+	expect_interrupted(_metadata, wait_call(ev));
 	EXPECT_EQ(0, sm_event_is_set(ev));
 	close(ev);
 }
@@ -154,27 +142,12 @@ TEST(poll_reports_pollin_iff_set)
 	close(ev);
 }
 
-static int poll_event(void *arg)
-{
-	return poll_one(*(int *)arg, POLLIN, 10 * WAKE_MS);
-}
-
 TEST(blocked_poll_wakes_on_set)
 {
-	int *res = shared_mem(sizeof(*res));
 	int ev = sm_event_create(0);
-	pid_t pid;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, ev);
-	pid = spawn(poll_event, &ev, res);
-	ASSERT_LT(0, pid);
-	EXPECT_TRUE(still_running(pid, BLOCKED_MS));
-	ASSERT_EQ(0, sm_event_set(ev));
-	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
-	EXPECT_TRUE(*res > 0 && (*res & POLLIN)) {
-		TH_LOG("poll returned %d", *res);
-	}
+	expect_poll_wakes(_metadata, ev, sm_event_set);
 	close(ev);
 }
 
@@ -185,7 +158,6 @@ TEST(blocked_poll_wakes_on_set)
 #define ROUNDS		500
 
 struct pingpong {
-	int sock;
 	int rounds[2];		/* rounds counted by each side */
 };
 
@@ -208,14 +180,10 @@ static int play(int mine, int theirs, int *rounds, bool serve)
 	return 0;
 }
 
-static int pong(void *arg)
+static int pong(const int *ev, void *arg)
 {
 	struct pingpong *pp = arg;
-	int ev[2];
-	int n = sm_recv_handles(pp->sock, ev, 2);
 
-	if (n != 2)
-		return n < 0 ? n : -EPROTO;
 	return play(ev[1], ev[0], &pp->rounds[1], false);
 }
 
@@ -229,8 +197,7 @@ TEST(stress_ping_pong_between_two_processes)
 	ASSERT_NE(NULL, pp);
 	ASSERT_NE(NULL, res);
 	ASSERT_EQ(0, unix_pair(sv));
-	pp->sock = sv[1];
-	pid = spawn(pong, pp, res);
+	pid = spawn_remote(sv[1], 2, pong, pp, res);
 	ASSERT_LT(0, pid);
 	ev[0] = sm_event_create(0);
 	ev[1] = sm_event_create(0);

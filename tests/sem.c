@@ -26,19 +26,6 @@ static int count_results(const int *results, int n)
 	return done;
 }
 
-/* Waits at most WAKE_MS until at least want of n slots hold a result. */
-static bool results_within(const int *results, int n, int want)
-{
-	int64_t end = now_ns() + WAKE_MS * MS;
-
-	while (count_results(results, n) < want) {
-		if (now_ns() > end)
-			return false;
-		sleep_ms(1);
-	}
-	return true;
-}
-
 TEST(initial_value_and_state)
 {
 	struct syncmgr_state st;
@@ -107,26 +94,25 @@ TEST(timeout_in_child_is_not_early)
  */
 TEST(release_n_wakes_min_n_waiters)
 {
-	int *res = shared_mem(NWAITERS * sizeof(*res));
 	int sem = sm_sem_create(0, 0);
 	struct timed_call c = acquire_call(sem);
 	struct syncmgr_state st;
-	pid_t pid[NWAITERS];
+	struct waiters w;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, sem);
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
+	ASSERT_TRUE(waiters_start(&w, &c, NWAITERS));
 	ASSERT_EQ(0, sm_sem_release(sem, 2));
-	ASSERT_TRUE(results_within(res, NWAITERS, 2));
-	sleep_ms(BLOCKED_MS);
-	EXPECT_EQ(2, count_results(res, NWAITERS));
+	/* FIFO: the two oldest waiters get the units. */
+	ASSERT_TRUE(result_within(&w.res[0], WAKE_MS));
+	ASSERT_TRUE(result_within(&w.res[1], WAKE_MS));
+	EXPECT_TRUE(still_running(w.pid[2], BLOCKED_MS));
+	EXPECT_EQ(2, count_results(w.res, NWAITERS));
 	ASSERT_EQ(0, sm_state(sem, &st));
 	EXPECT_EQ(0U, st.value);
 	EXPECT_EQ(1U, st.waiters);
 
 	ASSERT_EQ(0, sm_sem_release(sem, 3));
-	ASSERT_TRUE(results_within(res, NWAITERS, NWAITERS));
-	expect_results(_metadata, pid, res, NWAITERS, 0);
+	waiters_expect(_metadata, &w, 0);
 	EXPECT_EQ(2, sm_sem_value(sem));
 	close(sem);
 }
@@ -134,54 +120,39 @@ TEST(release_n_wakes_min_n_waiters)
 /* Arrival order in, wake-up order out: one release(1) per waiter. */
 TEST(release_wakes_in_fifo_order)
 {
-	int *res = shared_mem(NWAITERS * sizeof(*res));
 	int sem = sm_sem_create(0, 0);
 	struct timed_call c = acquire_call(sem);
-	pid_t pid[NWAITERS];
+	struct waiters w;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, sem);
-	ASSERT_TRUE(spawn_waiters(&c, pid, res, NWAITERS));
+	ASSERT_TRUE(waiters_start(&w, &c, NWAITERS));
 	for (int i = 0; i < NWAITERS; i++) {
 		ASSERT_EQ(0, sm_sem_release(sem, 1));
-		ASSERT_TRUE(result_within(&res[i], WAKE_MS)) {
+		ASSERT_TRUE(result_within(&w.res[i], WAKE_MS)) {
 			TH_LOG("waiter %d (arrived %d.) was not woken", i, i + 1);
 		}
-		EXPECT_EQ(0, res[i]);
-		EXPECT_EQ(i + 1, count_results(res, NWAITERS));
+		EXPECT_EQ(i + 1, count_results(w.res, NWAITERS));
 	}
-	for (int i = 0; i < NWAITERS; i++)
-		EXPECT_EQ(0, wait_child(pid[i], WAKE_MS));
+	waiters_expect(_metadata, &w, 0);
 	EXPECT_EQ(0, sm_sem_value(sem));
 	close(sem);
 }
 
-/* A process that got the handle over a socket, not by fork(). */
-struct remote_acquire {
-	int sock;
-};
-
-static int recv_and_acquire(void *arg)
+/* In a process that got the handle over a socket, not by fork(). */
+static int acquire_received(const int *handles, void *arg)
 {
-	const struct remote_acquire *ra = arg;
-	int sem = recv_one(ra->sock);
-
-	if (sem < 0)
-		return sem;
-	return sm_sem_acquire(sem, 10 * WAKE_MS * MS);
+	return sm_sem_acquire(handles[0], 10 * WAKE_MS * MS);
 }
 
 TEST(received_handle_shares_the_count)
 {
 	int *res = shared_mem(sizeof(*res));
-	struct remote_acquire ra;
 	int sv[2], sem;
 	pid_t pid;
 
 	ASSERT_NE(NULL, res);
 	ASSERT_EQ(0, unix_pair(sv));
-	ra.sock = sv[1];
-	pid = spawn(recv_and_acquire, &ra, res);
+	pid = spawn_remote(sv[1], 1, acquire_received, NULL, res);
 	ASSERT_LT(0, pid);
 	sem = sm_sem_create(0, 0);	/* created after the fork */
 	ASSERT_LE(0, sem);
@@ -199,19 +170,10 @@ TEST(received_handle_shares_the_count)
 
 TEST(signal_interrupts_without_taking_a_unit)
 {
-	int *res = shared_mem(sizeof(*res));
 	int sem = sm_sem_create(0, 0);
-	struct timed_call c = acquire_call(sem);
-	pid_t pid;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, sem);
-	c.catch_sig = SIGUSR1;
-	pid = spawn_waiter(&c, res, 1);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
-	EXPECT_EQ(-EINTR, *res);
+	expect_interrupted(_metadata, acquire_call(sem));
 	/* The interrupted waiter left the queue: the unit stays counted. */
 	ASSERT_EQ(0, sm_sem_release(sem, 1));
 	EXPECT_EQ(1, sm_sem_value(sem));

@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device and what every object shares: version, creation, ioctl
+ * argument checking, wrong types, STATE and identity, handle passing,
+ * fdinfo, poll readiness of every type, the per-user object limit, and
+ * objects freed with their last handle.
+ */
+#define _GNU_SOURCE	/* strcasestr */
+#include "common.h"
+
+#define LONG_NS		(10 * WAKE_MS * MS)
+#define BAD_PTR		((void *)8)	/* never mapped */
+#define MAX_OBJECTS_PARAM "/sys/module/syncmgr/parameters/max_objects_per_user"
+
+/* A raw CREATE on the device: the new fd or -errno. */
+static int create_raw(const struct syncmgr_create *arg)
+{
+	int dev = dev_open();
+	int fd;
+
+	if (dev < 0)
+		return -errno;
+	fd = ioctl(dev, SYNCMGR_IOC_CREATE, arg);
+	fd = fd < 0 ? -errno : fd;
+	close(dev);
+	return fd;
+}
+
+/* The smallest valid creation argument for a type. */
+static struct syncmgr_create create_arg(__u32 type)
+{
+	struct syncmgr_create c = { .type = type };
+
+	if (type == SYNCMGR_TYPE_CONDITION)
+		c.lock_fd = -1;
+	if (type == SYNCMGR_TYPE_BARRIER)
+		c.value = 2;
+	return c;
+}
+
+/* An ioctl on fd: 0 or more, else -errno. */
+static int ioctl_err(int fd, unsigned long cmd, void *arg)
+{
+	int r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static __u64 object_id(int fd)
+{
+	struct syncmgr_state st;
+
+	return sm_state(fd, &st) ? 0 : st.id;
+}
+
+TEST(version_reports_abi_1)
+{
+	struct syncmgr_version v;
+	int dev = dev_open();
+	__u64 all = SYNCMGR_FEAT_LOCKS | SYNCMGR_FEAT_SEMAPHORES |
+		    SYNCMGR_FEAT_EVENT | SYNCMGR_FEAT_CONDITION |
+		    SYNCMGR_FEAT_BARRIER;
+
+	ASSERT_LE(0, dev);
+	memset(&v, POISON, sizeof(v));
+	ASSERT_EQ(0, ioctl_err(dev, SYNCMGR_IOC_VERSION, &v));
+	EXPECT_EQ(1U, v.abi_version);
+	EXPECT_EQ((__u32)SYNCMGR_TYPE_BARRIER, v.max_types);
+	EXPECT_EQ(all, v.features & all);
+	EXPECT_EQ(0ULL, v.features & ~(all | SYNCMGR_FEAT_OWNER_DEATH));
+	EXPECT_EQ(0ULL, v.reserved[0]);
+	EXPECT_EQ(0ULL, v.reserved[1]);
+	EXPECT_EQ(-EFAULT, ioctl_err(dev, SYNCMGR_IOC_VERSION, BAD_PTR));
+	memset(&v, POISON, sizeof(v));
+	ASSERT_EQ(0, sm_version(&v));
+	EXPECT_EQ(1U, v.abi_version);
+	close(dev);
+}
+
+TEST(unknown_ioctl_is_enotty)
+{
+	int dev = dev_open();
+	int ev = sm_event_create(0);
+	unsigned long unknown = _IO(SYNCMGR_IOC_MAGIC, 0x7f);
+	unsigned long foreign = _IO('T', 0x01);
+
+	ASSERT_LE(0, dev);
+	ASSERT_LE(0, ev);
+	EXPECT_EQ(-ENOTTY, ioctl_err(dev, unknown, NULL));
+	EXPECT_EQ(-ENOTTY, ioctl_err(dev, foreign, NULL));
+	EXPECT_EQ(-ENOTTY, ioctl_err(ev, unknown, NULL));
+	EXPECT_EQ(-ENOTTY, ioctl_err(ev, foreign, NULL));
+	close(ev);
+	close(dev);
+}
+
+TEST(create_with_bad_pointer_is_efault)
+{
+	int dev = dev_open();
+
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(-EFAULT, ioctl_err(dev, SYNCMGR_IOC_CREATE, BAD_PTR));
+	close(dev);
+}
+
+TEST(every_type_creates)
+{
+	for (__u32 type = SYNCMGR_TYPE_LOCK; type <= SYNCMGR_TYPE_BARRIER;
+	     type++) {
+		struct syncmgr_create c = create_arg(type);
+		struct syncmgr_state st;
+		int fd = create_raw(&c);
+
+		ASSERT_LE(0, fd) {
+			TH_LOG("type %u", type);
+		}
+		EXPECT_EQ((int)type, sm_type(fd));
+		memset(&st, POISON, sizeof(st));
+		ASSERT_EQ(0, sm_state(fd, &st));
+		EXPECT_EQ(type, st.type);
+		EXPECT_EQ(0U, st.flags);
+		EXPECT_EQ(0U, st.waiters);
+		EXPECT_EQ(0U, st.reserved0);
+		EXPECT_EQ(0ULL, st.reserved[0]);
+		EXPECT_EQ(0ULL, st.reserved[1]);
+		close(fd);
+	}
+}
+
+TEST(create_rejects_bad_arguments)
+{
+	struct syncmgr_create c = create_arg(SYNCMGR_TYPE_EVENT);
+
+	c.type = 0;
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+	c.type = SYNCMGR_TYPE_BARRIER + 1;
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+	for (int i = 0; i < 3; i++) {
+		c = create_arg(SYNCMGR_TYPE_EVENT);
+		c.reserved[i] = 1;
+		EXPECT_EQ(-EINVAL, create_raw(&c));
+	}
+	c = create_arg(SYNCMGR_TYPE_EVENT);
+	c.flags = 1U << 31;
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+	c.flags = SYNCMGR_CREATE_ACTION;	/* Barrier only */
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+	c = create_arg(SYNCMGR_TYPE_SEMAPHORE);
+	c.flags = SYNCMGR_CREATE_UNTRACKED;	/* Lock only */
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+	c = create_arg(SYNCMGR_TYPE_EVENT);
+	c.timeout_ns = 1;			/* Barrier only */
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+}
+
+TEST(wrong_object_type_is_ebadfd)
+{
+	int sem = sm_sem_create(1, 0);
+	int lock = sm_lock_create(0);
+	int ev = sm_event_create(0);
+	int pipefd[2];
+	int closed;
+
+	ASSERT_LE(0, sem);
+	ASSERT_LE(0, lock);
+	ASSERT_LE(0, ev);
+	ASSERT_EQ(0, pipe(pipefd));
+	EXPECT_EQ(-EBADFD, sm_event_set(sem));
+	EXPECT_EQ(1, sm_sem_value(sem));
+	EXPECT_EQ(-EBADFD, sm_barrier_abort(lock));
+	EXPECT_EQ(-EBADFD, sm_cond_create(ev, 0));
+	EXPECT_EQ(-EBADFD, sm_cond_create(pipefd[0], 0));
+	closed = dup(pipefd[0]);
+	ASSERT_LE(0, closed);
+	close(closed);
+	EXPECT_EQ(-EBADF, sm_cond_create(closed, 0));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(ev);
+	close(lock);
+	close(sem);
+}
+
+TEST(nonzero_reserved_fields_are_einval)
+{
+	struct syncmgr_count count = { .count = 1, .reserved = 1 };
+	struct syncmgr_wait wait = { .deadline = 0, .reserved = 1 };
+	struct syncmgr_action_done done = { .reserved = 1 };
+	int sem = sm_sem_create(1, 0);
+	int b = sm_barrier_create(2, 0, SM_BARRIER_ACTION);
+
+	ASSERT_LE(0, sem);
+	ASSERT_LE(0, b);
+	EXPECT_EQ(-EINVAL, ioctl_err(sem, SYNCMGR_IOC_RELEASE, &count));
+	EXPECT_EQ(-EINVAL, ioctl_err(sem, SYNCMGR_IOC_ACQUIRE, &wait));
+	wait.reserved = 0;
+	wait.flags = 1;
+	EXPECT_EQ(-EINVAL, ioctl_err(sem, SYNCMGR_IOC_ACQUIRE, &wait));
+	EXPECT_EQ(1, sm_sem_value(sem));	/* nothing taken or added */
+	EXPECT_EQ(-EINVAL, ioctl_err(b, SYNCMGR_IOC_ACTION_DONE, &done));
+	close(b);
+	close(sem);
+}
+
+TEST(state_with_bad_pointer_is_efault)
+{
+	int ev = sm_event_create(0);
+
+	ASSERT_LE(0, ev);
+	EXPECT_EQ(-EFAULT, ioctl_err(ev, SYNCMGR_IOC_STATE, BAD_PTR));
+	close(ev);
+}
+
+TEST(sm_type_of_a_pipe_fails)
+{
+	int pipefd[2];
+
+	ASSERT_EQ(0, pipe(pipefd));
+	EXPECT_GT(0, sm_type(pipefd[0]));
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
+TEST(creation_flags_and_cloexec)
+{
+	struct syncmgr_state st;
+	int ev = sm_event_create(0);
+	int ev_inherit = sm_event_create(SM_NO_CLOEXEC);
+
+	ASSERT_LE(0, ev);
+	ASSERT_LE(0, ev_inherit);
+	EXPECT_TRUE(fcntl(ev, F_GETFD) & FD_CLOEXEC);
+	EXPECT_FALSE(fcntl(ev_inherit, F_GETFD) & FD_CLOEXEC);
+	memset(&st, POISON, sizeof(st));
+	ASSERT_EQ(0, sm_state(ev_inherit, &st));
+	EXPECT_EQ((__u32)SYNCMGR_CREATE_NO_CLOEXEC, st.flags);
+	close(ev_inherit);
+	close(ev);
+}
+
+/*
+ * Handle passing: a process forked before the objects existed receives
+ * three handles in one message, reports their ids and uses them.
+ */
+struct receiver {
+	__u64 id[3];
+};
+
+static int use_received(const int *h, void *arg)
+{
+	struct receiver *rx = arg;
+
+	for (int i = 0; i < 3; i++)
+		rx->id[i] = object_id(h[i]);
+	if (sm_sem_release(h[0], 1) || sm_event_set(h[1]))
+		return -EIO;
+	return sm_barrier_wait(h[2], LONG_NS);
+}
+
+TEST(three_handles_in_one_message)
+{
+	struct receiver *rx = shared_mem(sizeof(*rx));
+	int *res = shared_mem(sizeof(*res));
+	int sv[2], h[3];
+	pid_t pid;
+
+	ASSERT_NE(NULL, rx);
+	ASSERT_NE(NULL, res);
+	ASSERT_EQ(0, unix_pair(sv));
+	pid = spawn_remote(sv[1], 3, use_received, rx, res);
+	ASSERT_LT(0, pid);
+	h[0] = sm_sem_create(0, 0);
+	h[1] = sm_event_create(0);
+	h[2] = sm_barrier_create(2, 0, 0);
+	for (int i = 0; i < 3; i++)
+		ASSERT_LE(0, h[i]);
+	ASSERT_EQ(3, sm_send_handles(sv[0], h, 3));
+	EXPECT_EQ(0, sm_sem_acquire(h[0], LONG_NS));
+	EXPECT_EQ(0, sm_event_wait(h[1], LONG_NS));
+	EXPECT_LE(0, sm_barrier_wait(h[2], LONG_NS));
+	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
+	EXPECT_LE(0, *res);
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(object_id(h[i]), rx->id[i]);
+		close(h[i]);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
+TEST(state_id_is_identity)
+{
+	int a = sm_event_create(0);
+	int b = sm_event_create(0);
+	int a2 = dup(a);
+
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, b);
+	ASSERT_LE(0, a2);
+	EXPECT_NE(0ULL, object_id(a));
+	EXPECT_NE(object_id(a), object_id(b));
+	EXPECT_EQ(object_id(a), object_id(a2));
+	close(a2);
+	close(b);
+	close(a);
+}
+
+/* The fdinfo line that starts with key, or NULL. */
+static char *fdinfo_line(int fd, const char *key, char *buf, size_t size)
+{
+	char path[64];
+	FILE *f;
+	char *found = NULL;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	while (!found && fgets(buf, size, f))
+		if (strstr(buf, key))
+			found = buf;
+	fclose(f);
+	return found;
+}
+
+TEST(fdinfo_shows_type_id_and_state)
+{
+	char buf[256], want[64];
+	int ev = sm_event_create(0);
+
+	ASSERT_LE(0, ev);
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)object_id(ev));
+	ASSERT_NE(NULL, fdinfo_line(ev, "id:", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, want));
+	ASSERT_NE(NULL, fdinfo_line(ev, "type:", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strcasestr(buf, "event"));
+	ASSERT_NE(NULL, fdinfo_line(ev, "value:", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strchr(buf, '0'));
+	ASSERT_EQ(0, sm_event_set(ev));
+	ASSERT_NE(NULL, fdinfo_line(ev, "value:", buf, sizeof(buf)));
+	EXPECT_NE(NULL, strchr(buf, '1'));
+	close(ev);
+}
+
+/*
+ * poll(): EPOLLIN iff a wait would succeed now.  Each type starts in one
+ * state; one operation flips it to the other.
+ */
+static int new_lock(void) { return sm_lock_create(0); }
+static int new_rlock(void) { return sm_rlock_create(0); }
+static int new_sem(void) { return sm_sem_create(1, 0); }
+static int new_bsem(void) { return sm_bsem_create(1, 0); }
+static int new_event(void) { return sm_event_create(0); }
+static int new_cond(void) { return sm_cond_create(-1, 0); }
+static int new_barrier(void) { return sm_barrier_create(2, 0, 0); }
+static int take_lock(int fd) { return sm_lock_acquire(fd, 0); }
+static int take_rlock(int fd) { return sm_rlock_acquire(fd, 0); }
+static int take_unit(int fd) { return sm_sem_acquire(fd, 0); }
+static int take_cond(int fd) { return sm_cond_acquire(fd, 0); }
+
+static const struct poll_case {
+	const char *name;
+	int (*create)(void);
+	bool ready;		/* at creation */
+	int (*flip)(int fd);
+} poll_cases[] = {
+	{ "lock", new_lock, true, take_lock },
+	{ "rlock", new_rlock, true, take_rlock },
+	{ "semaphore", new_sem, true, take_unit },
+	{ "bounded semaphore", new_bsem, true, take_unit },
+	{ "event", new_event, false, sm_event_set },
+	{ "condition", new_cond, true, take_cond },
+	{ "barrier", new_barrier, false, sm_barrier_abort },
+};
+
+static bool readable(int fd)
+{
+	return poll_one(fd, POLLIN, 0) & POLLIN;
+}
+
+TEST(poll_readiness_of_every_type)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(poll_cases); i++) {
+		const struct poll_case *pc = &poll_cases[i];
+		int fd = pc->create();
+		int64_t start;
+
+		ASSERT_LE(0, fd) {
+			TH_LOG("%s", pc->name);
+		}
+		EXPECT_EQ(pc->ready, readable(fd)) {
+			TH_LOG("%s at creation", pc->name);
+		}
+		ASSERT_EQ(0, pc->flip(fd));
+		EXPECT_EQ(!pc->ready, readable(fd)) {
+			TH_LOG("%s after the change", pc->name);
+		}
+		/* A ready fd never blocks a poll with a long timeout. */
+		start = now_ns();
+		if (readable(fd))
+			EXPECT_LT(0, poll_one(fd, POLLIN, 10 * WAKE_MS));
+		EXPECT_GT(WAKE_MS, elapsed_ms(start));
+		close(fd);
+	}
+}
+
+TEST(blocked_poll_wakes_when_a_lock_is_released)
+{
+	int lock = sm_lock_create(0);
+
+	ASSERT_LE(0, lock);
+	ASSERT_EQ(0, sm_lock_acquire(lock, 0));
+	expect_poll_wakes(_metadata, lock, sm_lock_release);
+	close(lock);
+}
+
+TEST(create_and_close_10000_objects)
+{
+	for (int i = 0; i < 10000; i++) {
+		int fd = sm_event_create(0);
+
+		ASSERT_LE(0, fd) {
+			TH_LOG("object %d", i);
+		}
+		close(fd);
+	}
+}
+
+/*
+ * The per-user object limit, lowered to QUOTA for the test and restored in
+ * every path by the teardown.  Needs a writable parameter (root).
+ */
+#define QUOTA		50
+#define FILL_MAX	(4 * QUOTA)	/* bound on the fill loop */
+
+FIXTURE(quota) {
+	char saved[32];
+	bool lowered;
+	int fds[FILL_MAX];
+	int nfds;
+};
+
+static int write_param(const char *value)
+{
+	int fd = open(MAX_OBJECTS_PARAM, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+FIXTURE_SETUP(quota)
+{
+	int fd = open(MAX_OBJECTS_PARAM, O_RDONLY);
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	n = read(fd, self->saved, sizeof(self->saved) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	self->saved[n] = '\0';
+	if (write_param("50\n"))
+		SKIP(return, "%s is not writable", MAX_OBJECTS_PARAM);
+	self->lowered = true;
+}
+
+static void empty(FIXTURE_DATA(quota) *self)
+{
+	while (self->nfds > 0)
+		close(self->fds[--self->nfds]);
+}
+
+FIXTURE_TEARDOWN(quota)
+{
+	empty(self);
+	if (self->lowered)
+		EXPECT_EQ(0, write_param(self->saved));
+}
+
+/* Creates events until one fails; returns that failure. */
+static int fill(FIXTURE_DATA(quota) *self)
+{
+	while (self->nfds < FILL_MAX) {
+		int fd = sm_event_create(0);
+
+		if (fd < 0)
+			return fd;
+		self->fds[self->nfds++] = fd;
+	}
+	return 0;
+}
+
+TEST_F(quota, edquot_at_the_limit_and_closing_frees_one)
+{
+	int n;
+
+	if (!self->lowered)
+		return;		/* 6.1 harness: SKIP in setup runs the body */
+	ASSERT_EQ(-EDQUOT, fill(self));
+	n = self->nfds;
+	EXPECT_LT(0, n);
+	EXPECT_GE(QUOTA, n);
+	/* Closing one allows exactly one more. */
+	close(self->fds[--self->nfds]);
+	EXPECT_EQ(-EDQUOT, fill(self));
+	EXPECT_EQ(n, self->nfds);
+	/* Closing all gives the whole allowance back. */
+	empty(self);
+	EXPECT_EQ(-EDQUOT, fill(self));
+	EXPECT_EQ(n, self->nfds);
+}
+
+struct filler {
+	int count;
+};
+
+static int fill_and_exit(void *arg)
+{
+	struct filler *f = arg;
+	int r;
+
+	for (f->count = 0; f->count < FILL_MAX; f->count++) {
+		r = sm_event_create(0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+TEST_F(quota, objects_of_an_exited_child_are_freed)
+{
+	struct filler *f = shared_mem(sizeof(*f));
+	int *res = shared_mem(sizeof(*res));
+	pid_t pid;
+
+	if (!self->lowered)
+		return;
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, res);
+	pid = spawn(fill_and_exit, f, res);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
+	EXPECT_EQ(-EDQUOT, *res);
+	EXPECT_LT(0, f->count);
+	ASSERT_EQ(-EDQUOT, fill(self));
+	EXPECT_EQ(f->count, self->nfds);
+}
+
+TEST_HARNESS_MAIN
