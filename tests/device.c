@@ -404,14 +404,13 @@ TEST(poll_readiness_of_every_type)
 	}
 }
 
-TEST(blocked_poll_wakes_when_a_lock_is_released)
+TEST(blocked_poll_wakes_when_a_barrier_breaks)
 {
-	int lock = sm_lock_create(0);
+	int b = sm_barrier_create(2, 0, 0);
 
-	ASSERT_LE(0, lock);
-	ASSERT_EQ(0, sm_lock_acquire(lock, 0));
-	expect_poll_wakes(_metadata, lock, sm_lock_release);
-	close(lock);
+	ASSERT_LE(0, b);
+	expect_poll_wakes(_metadata, b, sm_barrier_abort);
+	close(b);
 }
 
 TEST(create_and_close_10000_objects)
