@@ -165,35 +165,44 @@ int sm__count(int handle, unsigned long cmd, unsigned int count)
  * time, gets exactly the handles of one sm_send_handles() call.
  */
 
-union sm_cmsg_buf {
-	char buf[CMSG_SPACE(SM_MAX_HANDLES * sizeof(int))];
-	struct cmsghdr align;
+/* One message: its data byte and room for n handles of control data. */
+struct sm_handle_msg {
+	struct msghdr msg;
+	struct iovec iov;
+	char byte;
+	union {
+		char buf[CMSG_SPACE(SM_MAX_HANDLES * sizeof(int))];
+		struct cmsghdr align;
+	} u;
 };
+
+static void sm_handle_msg_init(struct sm_handle_msg *m, unsigned int n)
+{
+	memset(m, 0, sizeof(*m));
+	m->iov.iov_base = &m->byte;
+	m->iov.iov_len = 1;
+	m->msg.msg_iov = &m->iov;
+	m->msg.msg_iovlen = 1;
+	m->msg.msg_control = m->u.buf;
+	m->msg.msg_controllen = CMSG_SPACE(n * sizeof(int));
+}
 
 int sm_send_handles(int sock, const int *handles, unsigned int n)
 {
-	union sm_cmsg_buf u;
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = CMSG_SPACE(n * sizeof(int)),
-	};
+	struct sm_handle_msg m;
 	struct cmsghdr *cmsg;
 
 	if (!handles || !n || n > SM_MAX_HANDLES)
 		return -EINVAL;
-	memset(&u, 0, sizeof(u));
-	cmsg = CMSG_FIRSTHDR(&msg);
+	sm_handle_msg_init(&m, n);
+	cmsg = CMSG_FIRSTHDR(&m.msg);
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(n * sizeof(int));
 	memcpy(CMSG_DATA(cmsg), handles, n * sizeof(int));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+	if (sendmsg(sock, &m.msg, MSG_NOSIGNAL) < 0)
 		return -errno;
-	return 0;
+	return (int)n;
 }
 
 static void sm_close_all(const int *fds, unsigned int n)
@@ -204,16 +213,9 @@ static void sm_close_all(const int *fds, unsigned int n)
 
 int sm_recv_handles(int sock, int *handles, unsigned int max)
 {
-	union sm_cmsg_buf u;
+	struct sm_handle_msg m;
 	int got[SM_MAX_HANDLES + 1];
 	unsigned int n = 0;
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-	};
 	struct cmsghdr *cmsg;
 	ssize_t len;
 
@@ -221,8 +223,8 @@ int sm_recv_handles(int sock, int *handles, unsigned int max)
 		return -EINVAL;
 	if (max > SM_MAX_HANDLES)
 		max = SM_MAX_HANDLES;
-	msg.msg_controllen = CMSG_SPACE(max * sizeof(int));
-	len = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	sm_handle_msg_init(&m, max);
+	len = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
 	if (len < 0)
 		return -errno;
 
@@ -231,7 +233,8 @@ int sm_recv_handles(int sock, int *handles, unsigned int max)
 	 * fds, and they are ours to close.  CMSG_SPACE() rounds up, so one
 	 * more fd than asked for may fit.
 	 */
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+	for (cmsg = CMSG_FIRSTHDR(&m.msg); cmsg;
+	     cmsg = CMSG_NXTHDR(&m.msg, cmsg)) {
 		unsigned int k;
 
 		if (cmsg->cmsg_level != SOL_SOCKET ||
@@ -243,7 +246,7 @@ int sm_recv_handles(int sock, int *handles, unsigned int max)
 		memcpy(got + n, CMSG_DATA(cmsg), k * sizeof(int));
 		n += k;
 	}
-	if ((msg.msg_flags & MSG_CTRUNC) || n > max) {
+	if ((m.msg.msg_flags & MSG_CTRUNC) || n > max) {
 		sm_close_all(got, n);
 		return -EMSGSIZE;
 	}

@@ -50,9 +50,16 @@ int64_t sm_now(void);		/* CLOCK_MONOTONIC ns */
 uint64_t sm_deadline(int64_t timeout_ns);	/* SM_FOREVER stays forever */
 int sm_timeout_valid(int64_t timeout_ns);	/* 0 or -EINVAL */
 
-/* Handle passing over a connected AF_UNIX socket (SCM_RIGHTS). */
+/*
+ * Handle passing over a connected AF_UNIX socket (SCM_RIGHTS), 1 to 253
+ * handles per message.  Returns n.
+ */
 int sm_send_handles(int sock, const int *handles, unsigned int n);
-/* Receives up to max handles (O_CLOEXEC); returns how many. */
+/*
+ * Receives one message of up to max handles (O_CLOEXEC); returns how many.
+ * A message with more than max: those that arrived are closed, -EMSGSIZE.
+ * The peer closed the socket: -ECONNRESET.
+ */
 int sm_recv_handles(int sock, int *handles, unsigned int max);
 
 /* Lock: held by the process that acquired it, releasable by anyone. */
