@@ -305,7 +305,7 @@ TEST(state_id_is_identity)
 	close(a);
 }
 
-/* The fdinfo line that starts with key, or NULL. */
+/* The first fdinfo line with key in its name (not mnt_id), or NULL. */
 static char *fdinfo_line(int fd, const char *key, char *buf, size_t size)
 {
 	char path[64];
@@ -317,7 +317,7 @@ static char *fdinfo_line(int fd, const char *key, char *buf, size_t size)
 	if (!f)
 		return NULL;
 	while (!found && fgets(buf, size, f))
-		if (strstr(buf, key))
+		if (strstr(buf, key) && strncmp(buf, "mnt_id:", 7))
 			found = buf;
 	fclose(f);
 	return found;
