@@ -407,4 +407,26 @@ static inline pid_t spawn_remote(int sock, unsigned int n,
 	return spawn(remote_call_run, &rc, result);
 }
 
+/* ---- Added for lock.c and cond.c (usable by all). ---- */
+
+/* Waits at most WAKE_MS for a shared counter to reach want. */
+static inline bool counter_reaches(const int *counter, int want)
+{
+	int64_t end = now_ns() + WAKE_MS * MS;
+
+	while (__atomic_load_n(counter, __ATOMIC_SEQ_CST) < want) {
+		if (now_ns() > end)
+			return false;
+		sleep_ms(1);
+	}
+	return true;
+}
+
+/* sm_state() into a poisoned struct, so that unwritten fields show. */
+static inline int state_poisoned(int handle, struct syncmgr_state *st)
+{
+	memset(st, POISON, sizeof(*st));
+	return sm_state(handle, st);
+}
+
 #endif /* SYNCMGR_TESTS_COMMON_H */

@@ -62,26 +62,6 @@ static void flag_set(int *flag)
 	__atomic_store_n(flag, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Waits at most WAKE_MS for *counter to reach want. */
-static bool count_reaches(const int *counter, int want)
-{
-	int64_t end = now_ns() + WAKE_MS * MS;
-
-	while (__atomic_load_n(counter, __ATOMIC_SEQ_CST) < want) {
-		if (now_ns() > end)
-			return false;
-		sleep_ms(1);
-	}
-	return true;
-}
-
-/* STATE with every byte poisoned first, so unwritten fields show. */
-static int poisoned_state(int h, struct syncmgr_state *st)
-{
-	memset(st, POISON, sizeof(*st));
-	return sm_state(h, st);
-}
-
 static struct timed_call blocking_acquire(const struct lock_ops *ops, int lock)
 {
 	return (struct timed_call){ .op = ops->acquire, .handle = lock,
@@ -118,7 +98,7 @@ TEST(lock_state_reports_holder_process)
 	int lock = sm_lock_create(0);
 
 	ASSERT_LE(0, lock);
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ((__u32)SYNCMGR_TYPE_LOCK, st.type);
 	EXPECT_EQ(0U, st.flags);
 	EXPECT_EQ(0U, st.value);
@@ -130,7 +110,7 @@ TEST(lock_state_reports_holder_process)
 	EXPECT_EQ(0ULL, st.reserved[0]);
 	EXPECT_EQ(0ULL, st.reserved[1]);
 	ASSERT_EQ(0, sm_lock_acquire(lock, 0));
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ((__u32)getpid(), st.owner);
 	close(lock);
@@ -192,15 +172,15 @@ TEST(lock_released_by_another_process)
 	ASSERT_LE(0, lock);
 	pid = spawn(hold_until_go, &h, &b->res[0]);
 	ASSERT_LT(0, pid);
-	ASSERT_TRUE(count_reaches(&b->ready, 1));
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_TRUE(counter_reaches(&b->ready, 1));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ((__u32)pid, st.owner);
 	EXPECT_EQ(0, sm_lock_release(lock));
 	EXPECT_EQ(0, sm_lock_locked(lock));
 	flag_set(&b->go);
 	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
 	EXPECT_EQ(0, b->res[0]);
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ(0U, st.status);
 	EXPECT_EQ(0, sm_lock_acquire(lock, 0));
 	close(lock);
@@ -267,15 +247,6 @@ static bool spawn_queue(const struct lock_ops *ops, int lock, struct board *b,
 	return true;
 }
 
-static void reap_all(struct __test_metadata *_metadata, pid_t *pid, int n,
-		     const int *res, int want)
-{
-	for (int i = 0; i < n; i++) {
-		EXPECT_EQ(0, wait_child(pid[i], WAKE_MS));
-		EXPECT_EQ(want, res[i]);
-	}
-}
-
 TEST(lock_wakes_waiters_in_fifo_order)
 {
 	struct board *b = board_new();
@@ -288,7 +259,7 @@ TEST(lock_wakes_waiters_in_fifo_order)
 	flag_set(&b->go);
 	ASSERT_TRUE(spawn_queue(&lock_ops, lock, b, pid));
 	ASSERT_EQ(0, sm_lock_release(lock));
-	reap_all(_metadata, pid, NPROC, b->res, 0);
+	expect_results(_metadata, pid, b->res, NPROC, 0);
 	for (int i = 0; i < NPROC; i++)
 		EXPECT_EQ(i, b->order[i]);
 	EXPECT_EQ(0, sm_lock_locked(lock));
@@ -307,37 +278,28 @@ TEST(lock_one_release_wakes_one_waiter)
 	ASSERT_EQ(0, sm_lock_acquire(lock, 0));
 	ASSERT_TRUE(spawn_queue(&lock_ops, lock, b, pid));
 	ASSERT_EQ(0, sm_lock_release(lock));
-	ASSERT_TRUE(count_reaches(&b->got, 1));
+	ASSERT_TRUE(counter_reaches(&b->got, 1));
 	sleep_ms(BLOCKED_MS);
 	EXPECT_EQ(1, b->got);
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ((__u32)NPROC - 1, st.waiters);
 	EXPECT_EQ((__u32)pid[0], st.owner);
 	flag_set(&b->go);
-	reap_all(_metadata, pid, NPROC, b->res, 0);
+	expect_results(_metadata, pid, b->res, NPROC, 0);
 	EXPECT_EQ(NPROC, b->got);
 	close(lock);
 }
 
 TEST(lock_signal_interrupts_without_acquiring)
 {
-	int *res = shared_mem(sizeof(*res));
 	int lock = sm_lock_create(0);
-	struct timed_call c = blocking_acquire(&lock_ops, lock);
 	struct syncmgr_state st;
-	pid_t pid;
 
-	ASSERT_NE(NULL, res);
 	ASSERT_LE(0, lock);
 	ASSERT_EQ(0, sm_lock_acquire(lock, 0));
-	c.catch_sig = SIGUSR1;
-	pid = spawn_waiter(&c, res, 1);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(0, kill(pid, SIGUSR1));
-	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
-	EXPECT_EQ(-EINTR, *res);
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	expect_interrupted(_metadata, blocking_acquire(&lock_ops, lock));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ((__u32)getpid(), st.owner);
 	EXPECT_EQ(0U, st.waiters);
@@ -462,7 +424,7 @@ TEST(lock_received_over_socket_is_the_same_lock)
 	ASSERT_EQ(0, sm_lock_acquire(lock, 0));
 	ASSERT_EQ(1, sm_send_handles(sv[0], &lock, 1));
 	ASSERT_TRUE(wait_waiters(lock, 1));
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ((int64_t)st.id, b->id);
 	ASSERT_EQ(0, sm_lock_release(lock));
 	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
@@ -495,7 +457,7 @@ TEST(untracked_lock_stays_held_after_taker_exits)
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
 	EXPECT_EQ(0, *res);
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	EXPECT_EQ((__u32)SYNCMGR_CREATE_UNTRACKED, st.flags);
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ(0U, st.status);
@@ -517,7 +479,7 @@ TEST(lock_poll_readable_iff_free)
 	EXPECT_EQ(POLLIN, poll_one(lock, POLLIN, 0) & POLLIN);
 	pid = spawn(hold_until_go, &h, &b->res[0]);
 	ASSERT_LT(0, pid);
-	ASSERT_TRUE(count_reaches(&b->ready, 1));
+	ASSERT_TRUE(counter_reaches(&b->ready, 1));
 	EXPECT_EQ(0, poll_one(lock, POLLIN, 0));
 	EXPECT_EQ(0, poll_one(lock, POLLIN, BLOCKED_MS));
 	EXPECT_EQ(0, sm_lock_release(lock));
@@ -527,37 +489,13 @@ TEST(lock_poll_readable_iff_free)
 	close(lock);
 }
 
-/* A child that takes the lock for a while, to wake a sleeping poll(). */
-static int hold_then_release(void *arg)
-{
-	const struct holder *h = arg;
-	int ret = h->ops->acquire(h->lock, 0);
-
-	if (ret)
-		return ret;
-	flag_set(&h->b->ready);
-	sleep_ms(BLOCKED_MS);
-	return h->ops->release(h->lock);
-}
-
 TEST(lock_blocked_poll_wakes_on_release)
 {
-	struct board *b = board_new();
 	int lock = sm_lock_create(0);
-	struct holder h = { &lock_ops, lock, b };
-	int64_t start;
-	pid_t pid;
 
-	ASSERT_NE(NULL, b);
 	ASSERT_LE(0, lock);
-	pid = spawn(hold_then_release, &h, &b->res[0]);
-	ASSERT_LT(0, pid);
-	ASSERT_TRUE(count_reaches(&b->ready, 1));
-	start = now_ns();
-	EXPECT_EQ(POLLIN, poll_one(lock, POLLIN, WAKE_MS) & POLLIN);
-	EXPECT_GT(WAKE_MS, elapsed_ms(start));
-	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
-	EXPECT_EQ(0, b->res[0]);
+	ASSERT_EQ(0, sm_lock_acquire(lock, 0));
+	expect_poll_wakes(_metadata, lock, sm_lock_release);
 	close(lock);
 }
 
@@ -588,7 +526,7 @@ static void check_fdinfo(struct __test_metadata *_metadata,
 	int lock = ops->create(0);
 
 	ASSERT_LE(0, lock);
-	ASSERT_EQ(0, poisoned_state(lock, &st));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
 	ASSERT_EQ(0, read_fdinfo(lock, buf, sizeof(buf)));
 	snprintf(id, sizeof(id), "%llu", (unsigned long long)st.id);
 	TH_LOG("fdinfo of a %s:\n%s", ops->name, buf);
@@ -682,7 +620,7 @@ TEST(rlock_recursion_depth_and_owner)
 	EXPECT_EQ(-EPERM, sm_rlock_release(rl));
 	for (int i = 1; i <= 3; i++) {
 		ASSERT_EQ(0, sm_rlock_acquire(rl, 0));
-		ASSERT_EQ(0, poisoned_state(rl, &st));
+		ASSERT_EQ(0, state_poisoned(rl, &st));
 		EXPECT_EQ((__u32)i, st.value);
 		EXPECT_EQ((__u32)gettid_(), st.owner);
 		EXPECT_EQ((__u32)SYNCMGR_TYPE_RLOCK, st.type);
@@ -690,7 +628,7 @@ TEST(rlock_recursion_depth_and_owner)
 	}
 	for (int i = 2; i >= 0; i--) {
 		ASSERT_EQ(0, sm_rlock_release(rl));
-		ASSERT_EQ(0, poisoned_state(rl, &st));
+		ASSERT_EQ(0, state_poisoned(rl, &st));
 		EXPECT_EQ((__u32)i, st.value);
 	}
 	EXPECT_EQ(0U, st.owner);
@@ -720,7 +658,7 @@ TEST(rlock_other_process_cannot_release)
 	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
 	EXPECT_EQ(-EPERM, *res);
-	ASSERT_EQ(0, poisoned_state(rl, &st));
+	ASSERT_EQ(0, state_poisoned(rl, &st));
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ((__u32)gettid_(), st.owner);
 	EXPECT_EQ(0, sm_rlock_release(rl));
@@ -808,11 +746,11 @@ TEST(rlock_thread_exit_while_owning_is_owner_dead)
 
 	ASSERT_LE(0, rl);
 	ASSERT_EQ(0, run_thread(thread_acquire_and_exit, &rl));
-	ASSERT_EQ(0, poisoned_state(rl, &st));
+	ASSERT_EQ(0, state_poisoned(rl, &st));
 	EXPECT_EQ(0U, st.value);
 	EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
 	EXPECT_EQ(-EOWNERDEAD, sm_rlock_acquire(rl, 0));
-	ASSERT_EQ(0, poisoned_state(rl, &st));
+	ASSERT_EQ(0, state_poisoned(rl, &st));
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ((__u32)gettid_(), st.owner);
 	EXPECT_EQ(0U, st.status);
@@ -917,7 +855,7 @@ FIXTURE_SETUP(holder_death)
 		self->holder = spawn(hold_and_die, &d, &self->b->res[0]);
 	}
 	ASSERT_LT(0, self->holder);
-	ASSERT_TRUE(count_reaches(&self->b->ready, 1));
+	ASSERT_TRUE(counter_reaches(&self->b->ready, 1));
 }
 
 FIXTURE_TEARDOWN(holder_death)
@@ -962,17 +900,17 @@ TEST_F(holder_death, next_acquirer_gets_eownerdead_and_holds)
 	const struct lock_ops *ops = variant->ops;
 	struct syncmgr_state st;
 
-	ASSERT_EQ(0, poisoned_state(self->lock, &st));
+	ASSERT_EQ(0, state_poisoned(self->lock, &st));
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ((__u32)self->holder, st.owner);
 	ASSERT_TRUE(end_holder(self, variant->how));
-	ASSERT_EQ(0, poisoned_state(self->lock, &st));
+	ASSERT_EQ(0, state_poisoned(self->lock, &st));
 	EXPECT_EQ(0U, st.value);
 	EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
 	EXPECT_EQ(POLLIN, poll_one(self->lock, POLLIN, 0) & POLLIN);
 
 	EXPECT_EQ(-EOWNERDEAD, ops->acquire(self->lock, 0));
-	ASSERT_EQ(0, poisoned_state(self->lock, &st));
+	ASSERT_EQ(0, state_poisoned(self->lock, &st));
 	EXPECT_EQ(1U, st.value);
 	EXPECT_EQ((__u32)getpid(), st.owner);
 	EXPECT_EQ(0U, st.status);
@@ -1058,7 +996,7 @@ TEST(create_sets_cloexec_unless_asked_not_to)
 	ASSERT_LE(0, b);
 	EXPECT_TRUE(cloexec(a));
 	EXPECT_FALSE(cloexec(b));
-	ASSERT_EQ(0, poisoned_state(b, &st));
+	ASSERT_EQ(0, state_poisoned(b, &st));
 	EXPECT_EQ((__u32)SYNCMGR_CREATE_NO_CLOEXEC, st.flags);
 	close(a);
 	close(b);
@@ -1114,7 +1052,7 @@ TEST(bad_release_is_einval_and_changes_nothing)
 		EXPECT_EQ(-EINVAL, obj_ioctl(lock, SYNCMGR_IOC_RELEASE, &two));
 		EXPECT_EQ(-EINVAL, obj_ioctl(lock, SYNCMGR_IOC_RELEASE, &rsv));
 		EXPECT_EQ(-EFAULT, obj_ioctl(lock, SYNCMGR_IOC_RELEASE, (void *)1));
-		ASSERT_EQ(0, poisoned_state(lock, &st));
+		ASSERT_EQ(0, state_poisoned(lock, &st));
 		EXPECT_EQ(1U, st.value);
 		EXPECT_EQ(0, all[i]->release(lock));
 		close(lock);
