@@ -78,6 +78,13 @@ u32 syncmgr_lock_drop(struct syncmgr_obj *obj)
 	return depth;
 }
 
+/* The holder exited: the next holder (now or later) hears of it. */
+static void syncmgr_lock_owner_died(struct syncmgr_obj *obj)
+{
+	obj->owner_died = true;
+	syncmgr_lock_drop(obj);
+}
+
 int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
 {
 	struct syncmgr_owner *me = syncmgr_lock_owner_current(obj);
@@ -87,6 +94,10 @@ int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
 		return PTR_ERR(me);
 
 	spin_lock(&obj->lock);
+	if (obj->owner && obj->owner != me && syncmgr_owner_gone(obj->owner)) {
+		syncmgr_owner_detach(obj);
+		syncmgr_lock_owner_died(obj);
+	}
 	if (!obj->depth) {
 		syncmgr_lock_take(obj, me, 1);
 		ret = syncmgr_lock_take_result(obj);
@@ -154,13 +165,6 @@ static bool syncmgr_lock_ready(struct syncmgr_obj *obj)
 static void syncmgr_lock_state(struct syncmgr_obj *obj, struct syncmgr_state *st)
 {
 	st->value = obj->depth;
-}
-
-/* The holder exited: the next holder (now or later) hears of it. */
-static void syncmgr_lock_owner_died(struct syncmgr_obj *obj)
-{
-	obj->owner_died = true;
-	syncmgr_lock_drop(obj);
 }
 
 const struct syncmgr_ops syncmgr_lock_ops = {

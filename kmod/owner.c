@@ -141,6 +141,29 @@ void syncmgr_owner_detach(struct syncmgr_obj *obj)
 		refcount_dec(&obj->ref);
 }
 
+/*
+ * Has o begun to exit?  Its exit probe runs late in do_exit(), after a
+ * thread's pthread_join() has already returned and after the parent may
+ * have been told; a waiter asking in between treats the holder as dead
+ * right away instead of blocking on a lock that will never be released.
+ */
+bool syncmgr_owner_gone(struct syncmgr_owner *o)
+{
+	struct task_struct *task;
+	bool gone;
+
+	rcu_read_lock();
+	task = pid_task(o->pid, o->thread ? PIDTYPE_PID : PIDTYPE_TGID);
+	if (!task)
+		gone = true;
+	else if (o->thread)
+		gone = task->flags & PF_EXITING;
+	else
+		gone = !atomic_read(&task->signal->live);
+	rcu_read_unlock();
+	return gone;
+}
+
 /* The owner's pid as the caller's pid namespace sees it, 0 if unseen. */
 pid_t syncmgr_owner_pid(struct syncmgr_owner *o)
 {

@@ -135,6 +135,7 @@ struct syncmgr_owner *syncmgr_owner_current(bool thread);
 struct syncmgr_owner *syncmgr_owner_find(bool thread);
 void syncmgr_owner_attach(struct syncmgr_obj *obj, struct syncmgr_owner *o);
 void syncmgr_owner_detach(struct syncmgr_obj *obj);
+bool syncmgr_owner_gone(struct syncmgr_owner *o);
 pid_t syncmgr_owner_pid(struct syncmgr_owner *o);
 int syncmgr_owner_init(void);
 void syncmgr_owner_exit(void);

@@ -778,6 +778,24 @@ TEST(rlock_thread_exit_while_owning_is_owner_dead)
 	close(rl);
 }
 
+/*
+ * pthread_join() returns before the exit probe has run; an acquirer that
+ * comes in that window must not block on the dead thread's lock.
+ */
+TEST(rlock_acquire_right_after_join_sees_owner_dead)
+{
+	int rl = sm_rlock_create(0);
+	int i;
+
+	ASSERT_LE(0, rl);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, run_thread(thread_acquire_and_exit, &rl));
+		ASSERT_EQ(-EOWNERDEAD, sm_rlock_acquire(rl, 0));
+		ASSERT_EQ(0, sm_rlock_release(rl));
+	}
+	close(rl);
+}
+
 /* ------------------------------------------------ holders that die */
 
 enum death {
