@@ -1,0 +1,211 @@
+# syncmgr top-level Makefile: only calls into the parts (kmod/ via Kbuild,
+# libsync/, tests/, examples/, the guest runner in tests/guest/).
+# `make help` lists the targets.
+
+VERSION    := $(shell cat VERSION)
+# The guest kernel (module headers, QEMU guest): by default the one that the
+# installed linux-image-amd64 depends on.  Override: make check KVER=...
+KVER       ?= $(shell tools/setup --kver 2>/dev/null)
+CACHE      := $(shell tools/setup --cache)
+KSFT_DIR   ?= $(CACHE)/kselftest-6.1
+CHECKPATCH ?= $(CACHE)/checkpatch-6.1/checkpatch.pl
+
+PREFIX     ?= /usr/local
+prefix     ?= $(PREFIX)
+LIBDIR     ?= $(prefix)/lib
+INCLUDEDIR ?= $(prefix)/include
+MANDIR     ?= $(prefix)/share/man
+UDEVDIR    ?= /lib/udev/rules.d
+MODLOADDIR ?= /usr/lib/modules-load.d
+
+CC         ?= cc
+AR         ?= ar
+CFLAGS     ?= -O2 -g
+LIB_CFLAGS  := $(CFLAGS) -Wall -Wextra -Werror -Wmissing-prototypes -fPIC \
+	       -fvisibility=default -Iuapi -Ilibsync/include -MMD -MP
+TEST_CFLAGS := -I$(KSFT_DIR) -Iuapi -Ilibsync/include -Wall -Wextra -Werror \
+	       -Wno-unused-parameter -std=gnu17 -O2 -g -pthread
+EX_CFLAGS   := $(CFLAGS) -Iuapi -Ilibsync/include -Wall -Wextra -Werror -pthread
+
+# Per test program (seconds) and whole guest run; make check stays well
+# under 20 minutes.
+TEST_TIMEOUT  ?= 300
+# DKMS_SMOKE=0 skips the in-guest `dkms install` (about 50 s of depmod over
+# 9p) when iterating; CI keeps it.
+DKMS_SMOKE    ?= 1
+GUEST_TIMEOUT ?= 900
+
+LIB_SRCS  := $(wildcard libsync/*.c)
+LIB_OBJS  := $(patsubst libsync/%.c,build/libsync/%.o,$(LIB_SRCS))
+LIB_HDRS  := $(wildcard libsync/*.h libsync/include/*.h uapi/linux/*.h)
+LIB_SO    := libsync/libsync.so.1
+LIB_A     := libsync/libsync.a
+TESTS     := $(patsubst tests/%.c,tests/bin/%,$(wildcard tests/*.c))
+EXAMPLES  := $(patsubst examples/%.c,examples/bin/%,$(wildcard examples/*.c))
+KMOD_DIR   = build/kmod-$(KVER)
+DKMS_TOP  := $(CURDIR)/build/dkms
+DKMS_SRC  := $(DKMS_TOP)/src/syncmgr-$(VERSION)
+DKMS_KO    = $(DKMS_TOP)/tree/syncmgr/$(VERSION)/$(KVER)/x86_64/module/syncmgr.ko
+# dkms signs what it builds: keep its key in the cache, not /var/lib/dkms.
+DKMS_ENV  := mok_signing_key=$(CACHE)/dkms-mok.key mok_certificate=$(CACHE)/dkms-mok.pub
+DKMS_FILES = Kbuild VERSION dkms.conf $(wildcard kmod/*.c kmod/*.h) $(wildcard uapi/linux/*.h)
+MANPAGES  := $(wildcard man/man*/*.[1-9])
+GUEST      = tests/guest/run -k $(KVER)
+
+.PHONY: all module lib tests examples check demo shell install uninstall \
+	dkms-source dkms-build dkms-install checkpatch setup clean help need-kver
+
+all: module lib tests examples
+
+help:
+	@echo 'syncmgr $(VERSION) -- targets:'
+	@echo '  all (default)  module for KVER, libsync, tests, examples'
+	@echo '  module         build/kmod-KVER/syncmgr.ko against /lib/modules/KVER/build'
+	@echo '  lib            libsync/libsync.so.1 (+ libsync.so link), libsync/libsync.a, libsync.pc'
+	@echo '  tests          tests/bin/* (kselftest harness programs)'
+	@echo '  examples       examples/bin/*'
+	@echo '  setup          tools/setup: install packages, kselftest headers, guest files'
+	@echo '  check          setup, build, run every test in the guest (KVER) with the dkms-built module'
+	@echo '  demo           setup, build, run examples/bin/demo in the guest'
+	@echo '  shell          interactive shell in the guest, module loaded, cwd = this directory'
+	@echo '  install        libsync, headers, pkg-config, udev rule, modules-load.d, man pages'
+	@echo '                 (DESTDIR, PREFIX=/usr/local, LIBDIR, INCLUDEDIR, MANDIR; no dkms/depmod/udevadm)'
+	@echo '  uninstall      remove what install installed'
+	@echo '  dkms-install   copy the module source to /usr/src/syncmgr-$(VERSION), dkms add/build/install'
+	@echo '  checkpatch     checkpatch.pl --strict on kmod/ and uapi/'
+	@echo '  clean          remove build output'
+	@echo 'Variables: KVER=$(KVER) TEST_TIMEOUT=$(TEST_TIMEOUT) GUEST_TIMEOUT=$(GUEST_TIMEOUT) DKMS_SMOKE=$(DKMS_SMOKE)'
+
+setup:
+	tools/setup
+
+need-kver:
+	@test -n "$(KVER)" || { echo "cannot determine the guest kernel: run tools/setup (or pass KVER=)" >&2; exit 1; }
+
+# --- the module ----------------------------------------------------------------
+module: need-kver
+	tools/build-module $(KVER)
+
+# --- libsync -------------------------------------------------------------------
+lib: $(LIB_SO) libsync/libsync.so $(LIB_A) libsync/libsync.pc
+
+build/libsync/%.o: libsync/%.c
+	@mkdir -p $(@D)
+	$(CC) $(LIB_CFLAGS) -c -o $@ $<
+
+$(LIB_SO): $(LIB_OBJS) libsync/libsync.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libsync.so.1 -Wl,--version-script=libsync/libsync.map \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS)
+
+libsync/libsync.so: $(LIB_SO)
+	ln -sf libsync.so.1 $@
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJS)
+
+PC_SED = sed -e 's|@PREFIX@|$(prefix)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	     -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+
+libsync/libsync.pc: libsync/libsync.pc.in VERSION
+	$(PC_SED) $< >$@
+
+-include $(LIB_OBJS:.o=.d)
+
+# --- tests and examples (static against libsync.a) -------------------------------
+tests: $(TESTS)
+
+tests/bin/%: tests/%.c $(LIB_A) $(wildcard tests/*.h) $(LIB_HDRS)
+	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "$(KSFT_DIR)/kselftest_harness.h missing: run tools/setup" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
+
+examples: $(EXAMPLES)
+
+examples/bin/%: examples/%.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(EX_CFLAGS) -o $@ $< $(LIB_A)
+
+# --- dkms ----------------------------------------------------------------------
+# The module source as dkms wants it (Kbuild at the top).
+dkms-source:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+
+# dkms add + build on the host for KVER, in private trees under build/dkms
+# (nothing in /var/lib/dkms or /usr/src): about 3 s here.  make check loads
+# this dkms-built module in the guest.
+dkms-build: need-kver dkms-source
+	rm -rf $(DKMS_TOP)/tree
+	mkdir -p $(DKMS_TOP)/tree
+	$(DKMS_ENV) dkms add -q --dkmstree $(DKMS_TOP)/tree --sourcetree $(DKMS_TOP)/src syncmgr/$(VERSION)
+	$(DKMS_ENV) dkms build -q -k $(KVER) --dkmstree $(DKMS_TOP)/tree --sourcetree $(DKMS_TOP)/src syncmgr/$(VERSION)
+	@test -f $(DKMS_KO) || { echo "dkms build produced no $(DKMS_KO)" >&2; exit 1; }
+
+# On a real system: needs root; the module then loads at boot (modules-load.d).
+dkms-install:
+	-dkms remove syncmgr/$(VERSION) --all 2>/dev/null
+	rm -rf /usr/src/syncmgr-$(VERSION)
+	mkdir -p /usr/src/syncmgr-$(VERSION)
+	cp --parents $(DKMS_FILES) /usr/src/syncmgr-$(VERSION)/
+	dkms add syncmgr/$(VERSION)
+	dkms build $(if $(KVER),-k $(KVER)) syncmgr/$(VERSION)
+	dkms install $(if $(KVER),-k $(KVER)) syncmgr/$(VERSION)
+
+# --- running in the guest --------------------------------------------------------
+# check: one guest boot for the whole suite.  The guest loads the module
+# built by dkms on the host; the first "test" (tests/guest/dkms-smoke) runs
+# the one real `dkms install` + `modprobe` in the guest (about 30 s, mostly
+# depmod over 9p), then every tests/bin/* program runs with a timeout.
+# tests/guest/run-suite prints the closing "N passed, N failed" line.
+check:
+	tools/setup
+	$(MAKE) --no-print-directory check-run
+
+.PHONY: check-run
+check-run: need-kver dkms-build lib tests examples
+	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
+		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS)
+
+demo:
+	tools/setup
+	$(MAKE) --no-print-directory module lib examples
+	$(GUEST) -t $(GUEST_TIMEOUT) -- examples/bin/demo
+
+shell:
+	tools/setup
+	$(MAKE) --no-print-directory module lib tests examples
+	$(GUEST) --shell
+
+checkpatch:
+	@test -f $(CHECKPATCH) || tools/setup
+	$(CHECKPATCH) --strict --no-tree --quiet --show-types -f $(wildcard kmod/*.c kmod/*.h uapi/linux/*.h)
+
+# --- install ---------------------------------------------------------------------
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/linux $(DESTDIR)$(UDEVDIR) $(DESTDIR)$(MODLOADDIR)
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/libsync.so.1
+	ln -sf libsync.so.1 $(DESTDIR)$(LIBDIR)/libsync.so
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/libsync.a
+	$(PC_SED) libsync/libsync.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/libsync.pc
+	install -m 0644 libsync/include/syncmgr.h $(DESTDIR)$(INCLUDEDIR)/syncmgr.h
+	install -m 0644 uapi/linux/syncmgr.h $(DESTDIR)$(INCLUDEDIR)/linux/syncmgr.h
+	install -m 0644 udev/60-syncmgr.rules $(DESTDIR)$(UDEVDIR)/60-syncmgr.rules
+	install -m 0644 modules-load.d/syncmgr.conf $(DESTDIR)$(MODLOADDIR)/syncmgr.conf
+	@set -e; for m in $(MANPAGES); do \
+		d=$(DESTDIR)$(MANDIR)/$$(basename $$(dirname $$m)); \
+		install -d $$d; \
+		if [ -L $$m ]; then cp -P $$m $$d/; else install -m 0644 $$m $$d/; fi; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libsync.so.1 $(DESTDIR)$(LIBDIR)/libsync.so \
+	      $(DESTDIR)$(LIBDIR)/libsync.a $(DESTDIR)$(LIBDIR)/pkgconfig/libsync.pc \
+	      $(DESTDIR)$(INCLUDEDIR)/syncmgr.h $(DESTDIR)$(INCLUDEDIR)/linux/syncmgr.h \
+	      $(DESTDIR)$(UDEVDIR)/60-syncmgr.rules $(DESTDIR)$(MODLOADDIR)/syncmgr.conf
+	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/$(notdir $(patsubst %/,%,$(dir $(m))))/$(notdir $(m)))
+
+clean:
+	rm -rf build tests/bin examples/bin libsync/libsync.so* libsync/libsync.a libsync/libsync.pc
