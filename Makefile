@@ -5,7 +5,9 @@
 VERSION    := $(shell cat VERSION)
 # The guest kernel (module headers, QEMU guest): by default the one that the
 # installed linux-image-amd64 depends on.  Override: make check KVER=...
-KVER       ?= $(shell tools/setup --kver 2>/dev/null)
+ifeq ($(origin KVER),undefined)
+KVER       := $(shell tools/setup --kver 2>/dev/null)
+endif
 CACHE      := $(shell tools/setup --cache)
 KSFT_DIR   ?= $(CACHE)/kselftest-6.1
 CHECKPATCH ?= $(CACHE)/checkpatch-6.1/checkpatch.pl
@@ -144,14 +146,16 @@ dkms-build: need-kver dkms-source
 	@test -f $(DKMS_KO) || { echo "dkms build produced no $(DKMS_KO)" >&2; exit 1; }
 
 # On a real system: needs root; the module then loads at boot (modules-load.d).
+# For the running kernel, or for KVER when given on the command line.
+DKMS_K = $(if $(filter command line environment,$(origin KVER)),-k $(KVER))
 dkms-install:
 	-dkms remove syncmgr/$(VERSION) --all 2>/dev/null
 	rm -rf /usr/src/syncmgr-$(VERSION)
 	mkdir -p /usr/src/syncmgr-$(VERSION)
 	cp --parents $(DKMS_FILES) /usr/src/syncmgr-$(VERSION)/
 	dkms add syncmgr/$(VERSION)
-	dkms build $(if $(KVER),-k $(KVER)) syncmgr/$(VERSION)
-	dkms install $(if $(KVER),-k $(KVER)) syncmgr/$(VERSION)
+	dkms build $(DKMS_K) syncmgr/$(VERSION)
+	dkms install $(DKMS_K) syncmgr/$(VERSION)
 
 # --- running in the guest --------------------------------------------------------
 # check: one guest boot for the whole suite.  The guest loads the module
@@ -165,7 +169,7 @@ check:
 
 .PHONY: check-run
 check-run: need-kver dkms-build lib tests examples
-	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
+	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) --dmesg build/check-dmesg.log -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
 		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS)
 
 demo:
