@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # variables used by the scripts that source this
 # Shared helpers for tools/setup and tests/guest/run.  Source, do not execute.
 
 # The repository's top directory (this file lives in tools/).
