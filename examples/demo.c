@@ -98,21 +98,21 @@ static int at_barrier(const char *who)
 	return 0;
 }
 
-static int add_to_counter(const char *who, int n)
+static int add_to_counter(const char *who, int handle, int n)
 {
 	long before = -1;
 
 	for (int i = 0; i < n; i++) {
-		int ret = sm_lock_acquire(lock, WAIT_NS);
+		int ret = sm_lock_acquire(handle, WAIT_NS);
 
-		if (ret < 0)
+		if (ret < 0 && ret != -EOWNERDEAD)	/* EOWNERDEAD: acquired */
 			return failed(who, "lock acquire", ret);
 		if (before < 0) {
 			before = sh->counter;
 			say(who, "takes the lock, counter is %ld", before);
 		}
 		sh->counter++;
-		sm_lock_release(lock);
+		sm_lock_release(handle);
 	}
 	say(who, "added %d to the counter", n);
 	return 0;
@@ -164,7 +164,7 @@ static int worker(int w, int holding_pipe)
 	int ret;
 
 	snprintf(who, sizeof(who), "worker %d", w);
-	if (at_barrier(who) || add_to_counter(who, ROUNDS))
+	if (at_barrier(who) || add_to_counter(who, lock, ROUNDS))
 		return 1;
 	for (int i = 1; i <= ITEMS; i++)
 		if (queue_op(who, w < 2 ? w * 100 + i : 0))
@@ -214,7 +214,7 @@ static int stranger(int sock)
 	    ret, ret == SYNCMGR_TYPE_LOCK ? "Lock" : "unexpected");
 	if (ret != SYNCMGR_TYPE_LOCK)
 		return 1;
-	ret = add_to_counter("stranger", 1);
+	ret = add_to_counter("stranger", h, 1);
 	close(h);
 	return ret;
 }
