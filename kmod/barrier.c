@@ -12,7 +12,6 @@
  */
 #include <linux/err.h>
 #include <linux/sched/signal.h>
-#include <linux/uaccess.h>
 
 #include "syncmgr.h"
 
@@ -118,24 +117,17 @@ static int syncmgr_barrier_wait(struct syncmgr_obj *obj, u64 deadline)
 	return ret;
 }
 
-static int syncmgr_barrier_action_done(struct syncmgr_obj *obj,
-				       void __user *argp)
+static int syncmgr_barrier_action_done(struct syncmgr_obj *obj, u32 status)
 {
-	struct syncmgr_action_done args;
 	struct syncmgr_owner *me = syncmgr_owner_find(true);
 	int ret = 0;
-
-	if (copy_from_user(&args, argp, sizeof(args)))
-		return -EFAULT;
-	if (args.reserved || args.status > SYNCMGR_ACTION_MISSING)
-		return -EINVAL;
 
 	spin_lock(&obj->lock);
 	if (obj->barrier.broken) {
 		ret = -EPIPE;
 	} else if (!obj->barrier.in_action || !me || obj->owner != me) {
 		ret = -EPERM;
-	} else if (args.status != SYNCMGR_ACTION_OK) {
+	} else if (status != SYNCMGR_ACTION_OK) {
 		syncmgr_barrier_break(obj, true);
 	} else {
 		obj->barrier.in_action = false;
@@ -147,27 +139,13 @@ static int syncmgr_barrier_action_done(struct syncmgr_obj *obj,
 	return ret;
 }
 
-static long syncmgr_barrier_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
-				  void __user *argp)
+/* reset = break the current waiters, then be usable again */
+static int syncmgr_barrier_abort(struct syncmgr_obj *obj, bool broken)
 {
-	u64 deadline;
-	int ret;
-
-	switch (cmd) {
-	case SYNCMGR_IOC_WAIT:
-		ret = syncmgr_get_wait(argp, &deadline);
-		return ret ? ret : syncmgr_barrier_wait(obj, deadline);
-	case SYNCMGR_IOC_ABORT:
-	case SYNCMGR_IOC_RESET:
-		/* reset = break the current waiters, then usable again */
-		spin_lock(&obj->lock);
-		syncmgr_barrier_break(obj, cmd == SYNCMGR_IOC_ABORT);
-		spin_unlock(&obj->lock);
-		return 0;
-	case SYNCMGR_IOC_ACTION_DONE:
-		return syncmgr_barrier_action_done(obj, argp);
-	}
-	return syncmgr_bad_cmd(cmd);
+	spin_lock(&obj->lock);
+	syncmgr_barrier_break(obj, broken);
+	spin_unlock(&obj->lock);
+	return 0;
 }
 
 static bool syncmgr_barrier_ready(struct syncmgr_obj *obj)
@@ -195,7 +173,9 @@ static void syncmgr_barrier_owner_died(struct syncmgr_obj *obj)
 
 const struct syncmgr_ops syncmgr_barrier_ops = {
 	.init		= syncmgr_barrier_init,
-	.ioctl		= syncmgr_barrier_ioctl,
+	.wait		= syncmgr_barrier_wait,
+	.abort		= syncmgr_barrier_abort,
+	.action_done	= syncmgr_barrier_action_done,
 	.ready		= syncmgr_barrier_ready,
 	.state		= syncmgr_barrier_state,
 	.owner_died	= syncmgr_barrier_owner_died,

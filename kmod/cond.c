@@ -11,7 +11,6 @@
  */
 #include <linux/err.h>
 #include <linux/sched/signal.h>
-#include <linux/uaccess.h>
 
 #include "syncmgr.h"
 
@@ -134,25 +133,14 @@ static int syncmgr_cond_notify(struct syncmgr_obj *obj, u32 n)
 	return moved;
 }
 
-static long syncmgr_cond_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
-			       void __user *argp)
+static int syncmgr_cond_acquire(struct syncmgr_obj *obj, u64 deadline)
 {
-	u64 deadline;
-	u32 count;
-	int ret;
+	return syncmgr_lock_ops.acquire(obj->base, deadline);
+}
 
-	switch (cmd) {
-	case SYNCMGR_IOC_ACQUIRE:
-	case SYNCMGR_IOC_RELEASE:
-		return syncmgr_lock_ops.ioctl(obj->base, cmd, argp);
-	case SYNCMGR_IOC_WAIT:
-		ret = syncmgr_get_wait(argp, &deadline);
-		return ret ? ret : syncmgr_cond_wait(obj, deadline);
-	case SYNCMGR_IOC_NOTIFY:
-		ret = syncmgr_get_count(argp, &count);
-		return ret ? ret : syncmgr_cond_notify(obj, count);
-	}
-	return syncmgr_bad_cmd(cmd);
+static int syncmgr_cond_release(struct syncmgr_obj *obj, u32 count)
+{
+	return syncmgr_lock_ops.release(obj->base, count);
 }
 
 static bool syncmgr_cond_ready(struct syncmgr_obj *obj)
@@ -175,7 +163,10 @@ static void syncmgr_cond_state(struct syncmgr_obj *obj,
 const struct syncmgr_ops syncmgr_cond_ops = {
 	.init		= syncmgr_cond_init,
 	.destroy	= syncmgr_cond_destroy,
-	.ioctl		= syncmgr_cond_ioctl,
+	.acquire	= syncmgr_cond_acquire,
+	.release	= syncmgr_cond_release,
+	.wait		= syncmgr_cond_wait,
+	.notify		= syncmgr_cond_notify,
 	.ready		= syncmgr_cond_ready,
 	.state		= syncmgr_cond_state,
 };

@@ -216,51 +216,6 @@ struct syncmgr_obj *syncmgr_obj_from_fd(int fd)
 	return obj;
 }
 
-/*
- * A command an object family does not implement: EBADFD if it is one of
- * ours (the fd is the wrong kind of object), ENOTTY if unknown.
- */
-long syncmgr_bad_cmd(unsigned int cmd)
-{
-	switch (cmd) {
-	case SYNCMGR_IOC_ACQUIRE:
-	case SYNCMGR_IOC_RELEASE:
-	case SYNCMGR_IOC_WAIT:
-	case SYNCMGR_IOC_SET:
-	case SYNCMGR_IOC_CLEAR:
-	case SYNCMGR_IOC_NOTIFY:
-	case SYNCMGR_IOC_ABORT:
-	case SYNCMGR_IOC_RESET:
-	case SYNCMGR_IOC_ACTION_DONE:
-		return -EBADFD;
-	}
-	return -ENOTTY;
-}
-
-int syncmgr_get_wait(void __user *argp, u64 *deadline)
-{
-	struct syncmgr_wait args;
-
-	if (copy_from_user(&args, argp, sizeof(args)))
-		return -EFAULT;
-	if (args.flags || args.reserved)
-		return -EINVAL;
-	*deadline = args.deadline;
-	return 0;
-}
-
-int syncmgr_get_count(void __user *argp, u32 *count)
-{
-	struct syncmgr_count args;
-
-	if (copy_from_user(&args, argp, sizeof(args)))
-		return -EFAULT;
-	if (args.reserved)
-		return -EINVAL;
-	*count = args.count;
-	return 0;
-}
-
 bool syncmgr_expired(u64 deadline)
 {
 	return deadline != SYNCMGR_DEADLINE_FOREVER &&
@@ -404,15 +359,93 @@ static long syncmgr_ioctl_state(struct syncmgr_obj *obj, void __user *argp)
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static int syncmgr_get_wait(void __user *argp, u64 *deadline)
+{
+	struct syncmgr_wait args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.reserved)
+		return -EINVAL;
+	*deadline = args.deadline;
+	return 0;
+}
+
+static int syncmgr_get_count(void __user *argp, u32 *count)
+{
+	struct syncmgr_count args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.reserved)
+		return -EINVAL;
+	*count = args.count;
+	return 0;
+}
+
+static int syncmgr_get_action_done(void __user *argp, u32 *status)
+{
+	struct syncmgr_action_done args;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (args.reserved || args.status > SYNCMGR_ACTION_MISSING)
+		return -EINVAL;
+	*status = args.status;
+	return 0;
+}
+
+/*
+ * Every object ioctl: refuse what the type lacks (EBADFD), copy in and
+ * check the arguments, then run the type's operation.  No operation
+ * writes through argp, so a success is never followed by a failed copy.
+ */
 static long syncmgr_obj_ioctl(struct file *file, unsigned int cmd,
 			      unsigned long arg)
 {
 	struct syncmgr_obj *obj = file->private_data;
+	const struct syncmgr_ops *ops = obj->ops;
 	void __user *argp = (void __user *)arg;
+	u64 deadline;
+	u32 val;
+	int ret;
 
-	if (cmd == SYNCMGR_IOC_STATE)
+	switch (cmd) {
+	case SYNCMGR_IOC_STATE:
 		return syncmgr_ioctl_state(obj, argp);
-	return obj->ops->ioctl(obj, cmd, argp);
+	case SYNCMGR_IOC_ACQUIRE:
+	case SYNCMGR_IOC_WAIT:
+		if (!(cmd == SYNCMGR_IOC_WAIT ? ops->wait : ops->acquire))
+			return -EBADFD;
+		ret = syncmgr_get_wait(argp, &deadline);
+		if (ret)
+			return ret;
+		return cmd == SYNCMGR_IOC_WAIT ? ops->wait(obj, deadline) :
+						 ops->acquire(obj, deadline);
+	case SYNCMGR_IOC_RELEASE:
+	case SYNCMGR_IOC_NOTIFY:
+		if (!(cmd == SYNCMGR_IOC_NOTIFY ? ops->notify : ops->release))
+			return -EBADFD;
+		ret = syncmgr_get_count(argp, &val);
+		if (ret)
+			return ret;
+		return cmd == SYNCMGR_IOC_NOTIFY ? ops->notify(obj, val) :
+						   ops->release(obj, val);
+	case SYNCMGR_IOC_SET:
+	case SYNCMGR_IOC_CLEAR:
+		return ops->set ? ops->set(obj, cmd == SYNCMGR_IOC_SET) :
+				  -EBADFD;
+	case SYNCMGR_IOC_ABORT:
+	case SYNCMGR_IOC_RESET:
+		return ops->abort ? ops->abort(obj, cmd == SYNCMGR_IOC_ABORT) :
+				    -EBADFD;
+	case SYNCMGR_IOC_ACTION_DONE:
+		if (!ops->action_done)
+			return -EBADFD;
+		ret = syncmgr_get_action_done(argp, &val);
+		return ret ? ret : ops->action_done(obj, val);
+	}
+	return -ENOTTY;
 }
 
 static __poll_t syncmgr_obj_poll(struct file *file, poll_table *pt)

@@ -4,7 +4,6 @@
  * event was set and cleared again before it ran still returns success, as
  * Python's Event.wait does.
  */
-#include <linux/uaccess.h>
 
 #include "syncmgr.h"
 
@@ -23,7 +22,7 @@ static int syncmgr_event_wait(struct syncmgr_obj *obj, u64 deadline)
 	return 0;
 }
 
-static void syncmgr_event_set(struct syncmgr_obj *obj, bool set)
+static int syncmgr_event_set(struct syncmgr_obj *obj, bool set)
 {
 	struct syncmgr_waiter *w;
 
@@ -35,24 +34,7 @@ static void syncmgr_event_set(struct syncmgr_obj *obj, bool set)
 		syncmgr_obj_changed(obj);
 	}
 	spin_unlock(&obj->lock);
-}
-
-static long syncmgr_event_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
-				void __user *argp)
-{
-	u64 deadline;
-	int ret;
-
-	switch (cmd) {
-	case SYNCMGR_IOC_WAIT:
-		ret = syncmgr_get_wait(argp, &deadline);
-		return ret ? ret : syncmgr_event_wait(obj, deadline);
-	case SYNCMGR_IOC_SET:
-	case SYNCMGR_IOC_CLEAR:
-		syncmgr_event_set(obj, cmd == SYNCMGR_IOC_SET);
-		return 0;
-	}
-	return syncmgr_bad_cmd(cmd);
+	return 0;
 }
 
 static bool syncmgr_event_ready(struct syncmgr_obj *obj)
@@ -68,7 +50,8 @@ static void syncmgr_event_state(struct syncmgr_obj *obj,
 
 const struct syncmgr_ops syncmgr_event_ops = {
 	.init		= syncmgr_event_init,
-	.ioctl		= syncmgr_event_ioctl,
+	.wait		= syncmgr_event_wait,
+	.set		= syncmgr_event_set,
 	.ready		= syncmgr_event_ready,
 	.state		= syncmgr_event_state,
 };

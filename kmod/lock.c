@@ -9,7 +9,6 @@
  * races: the woken task already holds it.
  */
 #include <linux/err.h>
-#include <linux/uaccess.h>
 
 #include "syncmgr.h"
 
@@ -85,7 +84,7 @@ static void syncmgr_lock_owner_died(struct syncmgr_obj *obj)
 	syncmgr_lock_drop(obj);
 }
 
-int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
+static int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
 {
 	struct syncmgr_owner *me = syncmgr_lock_owner_current(obj);
 	int ret = 0;
@@ -113,13 +112,15 @@ int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
 	return ret;
 }
 
-int syncmgr_lock_release(struct syncmgr_obj *obj)
+static int syncmgr_lock_release(struct syncmgr_obj *obj, u32 count)
 {
 	/* Only an RLock cares who releases; its owner has a record. */
 	struct syncmgr_owner *me = syncmgr_is_rlock(obj) ?
 				   syncmgr_owner_find(true) : NULL;
 	int ret = 0;
 
+	if (count != 1)
+		return -EINVAL;
 	spin_lock(&obj->lock);
 	if (!obj->depth || !syncmgr_lock_is_held(obj, me))
 		ret = -EPERM;
@@ -129,26 +130,6 @@ int syncmgr_lock_release(struct syncmgr_obj *obj)
 		syncmgr_lock_drop(obj);
 	spin_unlock(&obj->lock);
 	return ret;
-}
-
-static long syncmgr_lock_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
-			       void __user *argp)
-{
-	u64 deadline;
-	u32 count;
-	int ret;
-
-	switch (cmd) {
-	case SYNCMGR_IOC_ACQUIRE:
-		ret = syncmgr_get_wait(argp, &deadline);
-		return ret ? ret : syncmgr_lock_acquire(obj, deadline);
-	case SYNCMGR_IOC_RELEASE:
-		ret = syncmgr_get_count(argp, &count);
-		if (!ret && count != 1)
-			ret = -EINVAL;
-		return ret ? ret : syncmgr_lock_release(obj);
-	}
-	return syncmgr_bad_cmd(cmd);
 }
 
 static int syncmgr_lock_init(struct syncmgr_obj *obj,
@@ -169,7 +150,8 @@ static void syncmgr_lock_state(struct syncmgr_obj *obj, struct syncmgr_state *st
 
 const struct syncmgr_ops syncmgr_lock_ops = {
 	.init		= syncmgr_lock_init,
-	.ioctl		= syncmgr_lock_ioctl,
+	.acquire	= syncmgr_lock_acquire,
+	.release	= syncmgr_lock_release,
 	.ready		= syncmgr_lock_ready,
 	.state		= syncmgr_lock_state,
 	.owner_died	= syncmgr_lock_owner_died,

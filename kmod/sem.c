@@ -5,7 +5,6 @@
  * no owner, so a process that dies holding some does not give them back
  * (as with Python's and POSIX semaphores).
  */
-#include <linux/uaccess.h>
 
 #include "syncmgr.h"
 
@@ -52,24 +51,6 @@ static int syncmgr_sem_release(struct syncmgr_obj *obj, u32 n)
 	return ret;
 }
 
-static long syncmgr_sem_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
-			      void __user *argp)
-{
-	u64 deadline;
-	u32 count;
-	int ret;
-
-	switch (cmd) {
-	case SYNCMGR_IOC_ACQUIRE:
-		ret = syncmgr_get_wait(argp, &deadline);
-		return ret ? ret : syncmgr_sem_acquire(obj, deadline);
-	case SYNCMGR_IOC_RELEASE:
-		ret = syncmgr_get_count(argp, &count);
-		return ret ? ret : syncmgr_sem_release(obj, count);
-	}
-	return syncmgr_bad_cmd(cmd);
-}
-
 static bool syncmgr_sem_ready(struct syncmgr_obj *obj)
 {
 	return obj->sem.count;
@@ -84,7 +65,8 @@ static void syncmgr_sem_state(struct syncmgr_obj *obj, struct syncmgr_state *st)
 
 const struct syncmgr_ops syncmgr_sem_ops = {
 	.init		= syncmgr_sem_init,
-	.ioctl		= syncmgr_sem_ioctl,
+	.acquire	= syncmgr_sem_acquire,
+	.release	= syncmgr_sem_release,
 	.ready		= syncmgr_sem_ready,
 	.state		= syncmgr_sem_state,
 };

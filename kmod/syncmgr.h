@@ -32,9 +32,18 @@ struct syncmgr_ops {
 	int (*init)(struct syncmgr_obj *obj, const struct syncmgr_create *args);
 	/* Drop what init took; runs when the last reference goes (atomic). */
 	void (*destroy)(struct syncmgr_obj *obj);
-	/* Unpack arguments and run one operation. */
-	long (*ioctl)(struct syncmgr_obj *obj, unsigned int cmd,
-		      void __user *argp);
+	/*
+	 * The operations, each NULL where the type does not have it (the
+	 * ioctl then fails with EBADFD).  The core has copied and checked
+	 * the arguments; these run without the lock held and may sleep.
+	 */
+	int (*acquire)(struct syncmgr_obj *obj, u64 deadline);
+	int (*release)(struct syncmgr_obj *obj, u32 count);
+	int (*wait)(struct syncmgr_obj *obj, u64 deadline);
+	int (*notify)(struct syncmgr_obj *obj, u32 count);
+	int (*set)(struct syncmgr_obj *obj, bool set);		/* SET, CLEAR */
+	int (*abort)(struct syncmgr_obj *obj, bool broken);	/* ABORT, RESET */
+	int (*action_done)(struct syncmgr_obj *obj, u32 status);
 	/* Under base->lock: would a wait succeed now?  (poll readiness) */
 	bool (*ready)(struct syncmgr_obj *obj);
 	/* Under base->lock: fill value, max and status of a state report. */
@@ -113,11 +122,8 @@ struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args)
 void syncmgr_obj_put(struct syncmgr_obj *obj);
 struct syncmgr_obj *syncmgr_obj_from_fd(int fd);
 void syncmgr_obj_changed(struct syncmgr_obj *obj);
-long syncmgr_bad_cmd(unsigned int cmd);
 
-/* core.c: ioctl arguments */
-int syncmgr_get_wait(void __user *argp, u64 *deadline);
-int syncmgr_get_count(void __user *argp, u32 *count);
+/* core.c: deadlines */
 bool syncmgr_expired(u64 deadline);
 
 /* core.c: waiting */
@@ -141,8 +147,6 @@ int syncmgr_owner_init(void);
 void syncmgr_owner_exit(void);
 
 /* lock.c: used by conditions on their lock */
-int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline);
-int syncmgr_lock_release(struct syncmgr_obj *obj);
 bool syncmgr_lock_is_held(struct syncmgr_obj *obj, struct syncmgr_owner *me);
 struct syncmgr_owner *syncmgr_lock_owner_current(struct syncmgr_obj *obj);
 void syncmgr_lock_take(struct syncmgr_obj *obj, struct syncmgr_owner *o,
