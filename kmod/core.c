@@ -204,13 +204,13 @@ struct syncmgr_obj *syncmgr_obj_from_fd(int fd)
 	struct syncmgr_obj *obj;
 	struct fd f = fdget(fd);
 
-	if (!f.file)
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (f.file->f_op != &syncmgr_obj_fops) {
+	if (fd_file(f)->f_op != &syncmgr_obj_fops) {
 		fdput(f);
 		return ERR_PTR(-EBADFD);
 	}
-	obj = f.file->private_data;
+	obj = fd_file(f)->private_data;
 	refcount_inc(&obj->ref);
 	fdput(f);
 	return obj;

@@ -22,6 +22,8 @@
 #include <linux/wait.h>
 #include <linux/syncmgr.h>
 
+#include "compat.h"
+
 struct seq_file;
 struct syncmgr_obj;
 struct syncmgr_owner;
