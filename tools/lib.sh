@@ -21,6 +21,10 @@ syncmgr_cache_dir() {
 	fi
 }
 
+# Kernel series tested besides the default one (make check-6.12): Debian's
+# linux-image-SERIES-amd64 / linux-headers-SERIES-amd64 metapackages.
+SYNCMGR_EXTRA_SERIES=(6.12)
+
 # The guest kernel: $KVER if set, else the kernel that the installed
 # linux-image-amd64 metapackage depends on (never a hard-coded ABI name).
 # Prints nothing and fails if it cannot be determined.
@@ -29,8 +33,15 @@ syncmgr_kver() {
 		printf '%s\n' "$KVER"
 		return 0
 	fi
+	syncmgr_series_kver ''
+}
+
+# The kernel of one series (syncmgr_series_kver 6.12): what the installed
+# linux-image-6.12-amd64 depends on, whatever $KVER says; '' for the
+# default linux-image-amd64.
+syncmgr_series_kver() {
 	local dep kver
-	dep=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null) || return 1
+	dep=$(dpkg-query -W -f='${Depends}' "linux-image-${1:+$1-}amd64" 2>/dev/null) || return 1
 	kver=$(sed -n 's/.*linux-image-\([^ ,|]*\).*/\1/p' <<<"$dep")
 	[[ -n $kver ]] || return 1
 	printf '%s\n' "$kver"
