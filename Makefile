@@ -47,7 +47,9 @@ EXAMPLES  := $(patsubst examples/%.c,examples/bin/%,$(wildcard examples/*.c))
 KMOD_DIR   = build/kmod-$(KVER)
 DKMS_TOP  := $(CURDIR)/build/dkms
 DKMS_SRC  := $(DKMS_TOP)/src/syncmgr-$(VERSION)
-DKMS_KO    = $(DKMS_TOP)/tree/syncmgr/$(VERSION)/$(KVER)/x86_64/module/syncmgr.ko
+# dkms compresses the module like the kernel's own (6.12: syncmgr.ko.xz).
+DKMS_KO_DIR = $(DKMS_TOP)/tree/syncmgr/$(VERSION)/$(KVER)/x86_64/module
+DKMS_KO    = $(firstword $(wildcard $(DKMS_KO_DIR)/syncmgr.ko $(DKMS_KO_DIR)/syncmgr.ko.*))
 # dkms signs what it builds: keep its key in the cache, not /var/lib/dkms.
 DKMS_ENV  := mok_signing_key=$(CACHE)/dkms-mok.key mok_certificate=$(CACHE)/dkms-mok.pub
 DKMS_FILES = Kbuild VERSION dkms.conf $(wildcard kmod/*.c kmod/*.h) $(wildcard uapi/linux/*.h)
@@ -143,7 +145,7 @@ dkms-build: need-kver dkms-source
 	mkdir -p $(DKMS_TOP)/tree
 	$(DKMS_ENV) dkms add -q --dkmstree $(DKMS_TOP)/tree --sourcetree $(DKMS_TOP)/src syncmgr/$(VERSION)
 	$(DKMS_ENV) dkms build -q -k $(KVER) --dkmstree $(DKMS_TOP)/tree --sourcetree $(DKMS_TOP)/src syncmgr/$(VERSION)
-	@test -f $(DKMS_KO) || { echo "dkms build produced no $(DKMS_KO)" >&2; exit 1; }
+	@test -n "$(DKMS_KO)" || { echo "dkms build produced no $(DKMS_KO_DIR)/syncmgr.ko*" >&2; exit 1; }
 
 # On a real system: needs root; the module then loads at boot (modules-load.d).
 # For the running kernel, or for KVER when given on the command line.
