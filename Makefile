@@ -145,7 +145,7 @@ dkms-build: need-kver dkms-source
 	mkdir -p $(DKMS_TOP)/tree
 	$(DKMS_ENV) dkms add -q --dkmstree $(DKMS_TOP)/tree --sourcetree $(DKMS_TOP)/src syncmgr/$(VERSION)
 	$(DKMS_ENV) dkms build -q -k $(KVER) --dkmstree $(DKMS_TOP)/tree --sourcetree $(DKMS_TOP)/src syncmgr/$(VERSION)
-	@test -n "$(DKMS_KO)" || { echo "dkms build produced no $(DKMS_KO_DIR)/syncmgr.ko*" >&2; exit 1; }
+	@ls $(DKMS_KO_DIR)/syncmgr.ko* >/dev/null 2>&1 || { echo "dkms build produced no $(DKMS_KO_DIR)/syncmgr.ko*" >&2; exit 1; }
 
 # On a real system: needs root; the module then loads at boot (modules-load.d).
 # For the running kernel, or for KVER when given on the command line.
