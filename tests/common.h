@@ -32,9 +32,47 @@
 #define MS		1000000LL	/* ns in a millisecond */
 #define POISON		0xa5
 
+/*
+ * The debug kernel (make check-debug: KASAN, lockdep, kmemleak, ...) runs
+ * syscalls about 20x slower than the generic guest; its runner sets
+ * SYNCMGR_DEBUG_KERNEL=1.  There, upper time bounds and the harness's
+ * per-test timeouts stretch by slow_factor() and stress tests do
+ * stress_rounds(n), a tenth of their rounds.  Elsewhere both are identity.
+ */
+static inline bool debug_kernel(void)
+{
+	const char *v = getenv("SYNCMGR_DEBUG_KERNEL");
+
+	return v && *v && strcmp(v, "0");
+}
+
+static inline int slow_factor(void)
+{
+	return debug_kernel() ? 10 : 1;
+}
+
+static inline int stress_rounds(int n)
+{
+	return debug_kernel() && n >= 10 ? n / 10 : n;
+}
+
+/*
+ * The harness's timeouts (30 s per test, TEST_F_TIMEOUT) are constants:
+ * scale them before it runs the tests.  TEST_HARNESS_MAIN calls
+ * test_harness_run(), renamed below to this wrapper.
+ */
+static inline int syncmgr_harness_run(int argc, char **argv)
+{
+	for (struct __fixture_metadata *f = __fixture_list; f; f = f->next)
+		for (struct __test_metadata *t = f->tests; t; t = t->next)
+			t->timeout *= slow_factor();
+	return (test_harness_run)(argc, argv);
+}
+#define test_harness_run syncmgr_harness_run
+
 /* Generous bounds: the guest runs under TCG, several times slower. */
 #define BLOCKED_MS	100	/* "still blocked" is checked after this */
-#define WAKE_MS		5000	/* a woken task must finish within this */
+#define WAKE_MS		(5000 * slow_factor())	/* a woken task finishes within */
 
 static inline int64_t now_ns(void)
 {

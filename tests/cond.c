@@ -10,7 +10,7 @@
 
 #define NPROC		4
 #define TIMEOUT_MS	300
-#define ITEMS		300	/* per producer */
+#define ITEMS		stress_rounds(300)	/* per producer */
 #define SLOTS		4	/* bounded buffer */
 #define NOT_HELD	(-ENOLCK)	/* a waiter came back without the lock */
 

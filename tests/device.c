@@ -415,7 +415,7 @@ TEST(blocked_poll_wakes_when_a_barrier_breaks)
 
 TEST(create_and_close_10000_objects)
 {
-	for (int i = 0; i < 10000; i++) {
+	for (int i = 0; i < stress_rounds(10000); i++) {
 		int fd = sm_event_create(0);
 
 		ASSERT_LE(0, fd) {

@@ -155,7 +155,7 @@ TEST(blocked_poll_wakes_on_set)
  * Ping-pong: each side waits for its event, clears it, counts the round
  * and sets the other side's.  The child got both events over a socket.
  */
-#define ROUNDS		500
+#define ROUNDS		stress_rounds(500)
 
 struct pingpong {
 	int rounds[2];		/* rounds counted by each side */

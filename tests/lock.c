@@ -13,8 +13,8 @@
 
 #define NPROC		4
 #define TIMEOUT_MS	200
-#define SLACK_MS	500	/* a timeout may end this late under TCG */
-#define STRESS_ITERS	1000
+#define SLACK_MS	(500 * slow_factor())	/* a timeout may end this late under TCG */
+#define STRESS_ITERS	stress_rounds(1000)
 
 /* The two lock types behind one interface, so tests can cover both. */
 struct lock_ops {

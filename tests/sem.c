@@ -283,7 +283,7 @@ TEST(plain_semaphore_has_no_bound)
 /* Stress: N processes share K units; never more than K holders at once. */
 #define STRESS_PROCS	6
 #define STRESS_UNITS	2
-#define STRESS_ROUNDS	300
+#define STRESS_ROUNDS	stress_rounds(300)
 
 struct holders {
 	int sem;
