@@ -36,6 +36,10 @@ TEST_TIMEOUT  ?= 300
 # 9p) when iterating; CI keeps it.
 DKMS_SMOKE    ?= 1
 GUEST_TIMEOUT ?= 900
+CHECK_DMESG   ?= build/check-dmesg.log
+# The debug kernel (make check-debug): syscalls ~20x slower, so longer limits.
+DEBUG_TEST_TIMEOUT  ?= 1200
+DEBUG_GUEST_TIMEOUT ?= 3600
 
 LIB_SRCS  := $(wildcard libsync/*.c)
 LIB_OBJS  := $(patsubst libsync/%.c,build/libsync/%.o,$(LIB_SRCS))
@@ -56,7 +60,8 @@ DKMS_FILES = Kbuild VERSION dkms.conf $(wildcard kmod/*.c kmod/*.h) $(wildcard u
 MANPAGES  := $(wildcard man/man*/*.[1-9])
 GUEST      = tests/guest/run -k $(KVER)
 
-.PHONY: all module lib tests examples check demo shell install uninstall \
+.PHONY: all module lib tests examples check check-6.12 check-debug check-all \
+	demo shell install uninstall \
 	dkms-source dkms-build dkms-install checkpatch setup clean help need-kver
 
 all: module lib tests examples
@@ -70,6 +75,10 @@ help:
 	@echo '  examples       examples/bin/*'
 	@echo '  setup          tools/setup: install packages, kselftest headers, guest files'
 	@echo '  check          setup, build, run every test in the guest (KVER) with the dkms-built module'
+	@echo '  check-6.12     the same on Debian'"'"'s 6.12 kernel (make check KVER=<its release>)'
+	@echo '  check-debug    the suite on the 6.1 debug kernel (KASAN, lockdep, kmemleak, UBSAN;'
+	@echo '                 built once by tools/build-debug-kernel, ~19 min, cached)'
+	@echo '  check-all      check, check-6.12 and check-debug'
 	@echo '  demo           setup, build, run examples/bin/demo in the guest'
 	@echo '  shell          interactive shell in the guest, module loaded, cwd = this directory'
 	@echo '  install        libsync, headers, pkg-config, udev rule, modules-load.d, man pages'
@@ -171,8 +180,45 @@ check:
 
 .PHONY: check-run
 check-run: need-kver dkms-build lib tests examples
-	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) --dmesg build/check-dmesg.log -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
+	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) --dmesg $(CHECK_DMESG) -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
 		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS)
+
+# The same suite on Debian's 6.12 kernel (tools/setup installs it).
+check-6.12:
+	tools/setup
+	$(MAKE) --no-print-directory check-run KVER=$$(tools/setup --kver 6.12) \
+		CHECK_DMESG=build/check-6.12-dmesg.log
+
+# The suite on the debug kernel: built once per machine in the cache
+# (tools/build-debug-kernel), booted from its tree; the module is built
+# against that tree (no dkms: the tree is not under /lib/modules, so no
+# dkms-smoke).  Any KASAN/UBSAN/lockdep/atomic-sleep report in the guest's
+# log or a kmemleak leak after rmmod fails the run (tests/guest/run).
+check-debug:
+	tools/setup
+	tools/build-debug-kernel
+	$(MAKE) --no-print-directory check-debug-run
+
+.PHONY: check-debug-run
+check-debug-run: DEBUG_TREE := $(shell tools/build-debug-kernel --tree)
+check-debug-run: lib tests examples
+	@test -r $(DEBUG_TREE)/arch/x86/boot/bzImage || { echo "no debug kernel in $(DEBUG_TREE): run tools/build-debug-kernel" >&2; exit 1; }
+	KDIR=$(DEBUG_TREE) tools/build-module $$(cat $(DEBUG_TREE)/include/config/kernel.release)
+	tests/guest/run --kernel-tree $(DEBUG_TREE) -t $(DEBUG_GUEST_TIMEOUT) -v \
+		-m build/kmod-$$(cat $(DEBUG_TREE)/include/config/kernel.release)/syncmgr.ko \
+		--dmesg build/check-debug-dmesg.log -e TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) \
+		-- tests/guest/run-suite $(TESTS)
+
+# All three; each one's "N passed, N failed" line, then the sums.
+check-all:
+	@log=build/check-all.log; mkdir -p build; : >$$log; \
+	for t in check check-6.12 check-debug; do \
+		{ $(MAKE) --no-print-directory $$t 2>&1 || echo "check-all: make $$t failed"; } | tee -a $$log; \
+	done; \
+	grep '^check-all: make' $$log; \
+	grep -E '^[0-9]+ passed, [0-9]+ failed$$' $$log | \
+		awk '{ p += $$1; f += $$3 } END { print p + 0 " passed, " f + 0 " failed" }'; \
+	! grep -q '^check-all: make' $$log
 
 demo:
 	tools/setup
