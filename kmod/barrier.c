@@ -172,6 +172,7 @@ static void syncmgr_barrier_owner_died(struct syncmgr_obj *obj)
 }
 
 const struct syncmgr_ops syncmgr_barrier_ops = {
+	.features	= SYNCMGR_FEAT_BARRIER,
 	.init		= syncmgr_barrier_init,
 	.wait		= syncmgr_barrier_wait,
 	.abort		= syncmgr_barrier_abort,

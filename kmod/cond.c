@@ -161,6 +161,7 @@ static void syncmgr_cond_state(struct syncmgr_obj *obj,
 }
 
 const struct syncmgr_ops syncmgr_cond_ops = {
+	.features	= SYNCMGR_FEAT_CONDITION,
 	.init		= syncmgr_cond_init,
 	.destroy	= syncmgr_cond_destroy,
 	.acquire	= syncmgr_cond_acquire,

@@ -39,6 +39,7 @@ struct syncmgr_user {
 	struct hlist_node node;
 	kuid_t uid;
 	unsigned int objects;
+	unsigned long bytes;		/* of stored values (item.c) */
 };
 
 static DEFINE_HASHTABLE(syncmgr_users, 6);
@@ -55,10 +56,11 @@ static struct syncmgr_user *syncmgr_user_find(kuid_t uid)
 	return NULL;
 }
 
-static int syncmgr_user_charge(kuid_t uid)
+/* The user's entry, made on first use; returns with the table locked. */
+static struct syncmgr_user *syncmgr_user_get_locked(kuid_t uid)
+	__acquires(&syncmgr_users_lock)
 {
 	struct syncmgr_user *u, *fresh = NULL;
-	int ret = 0;
 
 	for (;;) {
 		spin_lock(&syncmgr_users_lock);
@@ -73,16 +75,52 @@ static int syncmgr_user_charge(kuid_t uid)
 		spin_unlock(&syncmgr_users_lock);
 		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 		if (!fresh)
-			return -ENOMEM;
+			return ERR_PTR(-ENOMEM);
 		fresh->uid = uid;
 	}
+	kfree(fresh);
+	return u;
+}
+
+static int syncmgr_user_charge(kuid_t uid)
+{
+	struct syncmgr_user *u = syncmgr_user_get_locked(uid);
+	int ret = 0;
+
+	if (IS_ERR(u))
+		return PTR_ERR(u);
 	if (u->objects >= READ_ONCE(max_objects_per_user))
 		ret = -EDQUOT;
 	else
 		u->objects++;
 	spin_unlock(&syncmgr_users_lock);
-	kfree(fresh);
 	return ret;
+}
+
+int syncmgr_user_charge_bytes(kuid_t uid, size_t bytes, unsigned long max)
+{
+	struct syncmgr_user *u = syncmgr_user_get_locked(uid);
+	int ret = 0;
+
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+	if (bytes > max || u->bytes > max - bytes)
+		ret = -EDQUOT;
+	else
+		u->bytes += bytes;
+	spin_unlock(&syncmgr_users_lock);
+	return ret;
+}
+
+void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes)
+{
+	struct syncmgr_user *u;
+
+	spin_lock(&syncmgr_users_lock);
+	u = syncmgr_user_find(uid);
+	if (!WARN_ON_ONCE(!u || u->bytes < bytes))
+		u->bytes -= bytes;
+	spin_unlock(&syncmgr_users_lock);
 }
 
 static void syncmgr_user_uncharge(kuid_t uid)
@@ -116,6 +154,12 @@ static const char *const syncmgr_type_names[] = {
 	[SYNCMGR_TYPE_EVENT]		 = "Event",
 	[SYNCMGR_TYPE_CONDITION]	 = "Condition",
 	[SYNCMGR_TYPE_BARRIER]		 = "Barrier",
+	[SYNCMGR_TYPE_QUEUE]		 = "Queue",
+	[SYNCMGR_TYPE_VALUE]		 = "Value",
+	[SYNCMGR_TYPE_ARRAY]		 = "Array",
+	[SYNCMGR_TYPE_DICT]		 = "dict",
+	[SYNCMGR_TYPE_LIST]		 = "list",
+	[SYNCMGR_TYPE_NAMESPACE]	 = "Namespace",
 };
 
 static const struct syncmgr_ops *syncmgr_type_ops(u32 type)
@@ -133,6 +177,16 @@ static const struct syncmgr_ops *syncmgr_type_ops(u32 type)
 		return &syncmgr_cond_ops;
 	case SYNCMGR_TYPE_BARRIER:
 		return &syncmgr_barrier_ops;
+	case SYNCMGR_TYPE_QUEUE:
+		return &syncmgr_queue_ops;
+	case SYNCMGR_TYPE_VALUE:
+	case SYNCMGR_TYPE_ARRAY:
+		return &syncmgr_value_ops;
+	case SYNCMGR_TYPE_DICT:
+	case SYNCMGR_TYPE_NAMESPACE:
+		return &syncmgr_dict_ops;
+	case SYNCMGR_TYPE_LIST:
+		return &syncmgr_list_ops;
 	}
 	return NULL;
 }
@@ -395,6 +449,53 @@ static int syncmgr_get_action_done(void __user *argp, u32 *status)
 	return 0;
 }
 
+static bool syncmgr_is_data_cmd(unsigned int cmd)
+{
+	switch (cmd) {
+	case SYNCMGR_IOC_PUT: case SYNCMGR_IOC_GET:
+	case SYNCMGR_IOC_TASK_DONE: case SYNCMGR_IOC_JOIN:
+	case SYNCMGR_IOC_LOAD: case SYNCMGR_IOC_STORE:
+	case SYNCMGR_IOC_ADD: case SYNCMGR_IOC_CMPXCHG:
+	case SYNCMGR_IOC_LEN: case SYNCMGR_IOC_LOOKUP:
+	case SYNCMGR_IOC_ASSIGN: case SYNCMGR_IOC_DELETE:
+	case SYNCMGR_IOC_CONTAINS: case SYNCMGR_IOC_POP:
+	case SYNCMGR_IOC_POPITEM: case SYNCMGR_IOC_SETDEFAULT:
+	case SYNCMGR_IOC_UPDATE: case SYNCMGR_IOC_CLEAR_ALL:
+	case SYNCMGR_IOC_COPY: case SYNCMGR_IOC_ITER:
+	case SYNCMGR_IOC_INSERT: case SYNCMGR_IOC_REMOVE:
+	case SYNCMGR_IOC_INDEX: case SYNCMGR_IOC_COUNT:
+	case SYNCMGR_IOC_REVERSE: case SYNCMGR_IOC_SORT:
+	case SYNCMGR_IOC_REPEAT:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A data command: copy the arguments in, check what every command shares,
+ * run the type's handler; a too-small output buffer reports the size the
+ * caller needs (the object is unchanged).
+ */
+static long syncmgr_data_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
+			       void __user *argp)
+{
+	struct syncmgr_data __user *uarg = argp;
+	struct syncmgr_data d;
+	long ret;
+
+	if (!obj->ops->data)
+		return -EBADFD;
+	if (copy_from_user(&d, uarg, sizeof(d)))
+		return -EFAULT;
+	if (d.reserved || d.needed)
+		return -EINVAL;
+	ret = obj->ops->data(obj, cmd, &d, uarg);
+	if (ret == -EMSGSIZE && d.needed &&
+	    put_user(d.needed, &uarg->needed))
+		ret = -EFAULT;
+	return ret;
+}
+
 /*
  * Every object ioctl: refuse what the type lacks (EBADFD), copy in and
  * check the arguments, then run the type's operation.  No operation
@@ -445,19 +546,25 @@ static long syncmgr_obj_ioctl(struct file *file, unsigned int cmd,
 		ret = syncmgr_get_action_done(argp, &val);
 		return ret ? ret : ops->action_done(obj, val);
 	}
+	if (syncmgr_is_data_cmd(cmd))
+		return syncmgr_data_ioctl(obj, cmd, argp);
 	return -ENOTTY;
 }
 
 static __poll_t syncmgr_obj_poll(struct file *file, poll_table *pt)
 {
 	struct syncmgr_obj *obj = file->private_data;
-	bool ready;
 
 	poll_wait(file, &obj->base->poll_wq, pt);
+	__poll_t mask = 0;
+
 	spin_lock(&obj->base->lock);
-	ready = obj->ops->ready(obj);
+	if (obj->ops->ready(obj))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (obj->ops->writable && obj->ops->writable(obj))
+		mask |= EPOLLOUT | EPOLLWRNORM;
 	spin_unlock(&obj->base->lock);
-	return ready ? EPOLLIN | EPOLLRDNORM : 0;
+	return mask;
 }
 
 static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
@@ -499,8 +606,14 @@ static bool syncmgr_create_args_valid(const struct syncmgr_create *args)
 		   args->type == SYNCMGR_TYPE_BOUNDED_SEMAPHORE;
 	bool cond = args->type == SYNCMGR_TYPE_CONDITION;
 	bool barrier = args->type == SYNCMGR_TYPE_BARRIER;
+	bool counted = sem || barrier || args->type == SYNCMGR_TYPE_QUEUE ||
+		       args->type == SYNCMGR_TYPE_ARRAY;
+	bool typed = args->type == SYNCMGR_TYPE_VALUE ||
+		     args->type == SYNCMGR_TYPE_ARRAY;
 
-	if (args->reserved[0] || args->reserved[1] || args->reserved[2])
+	if (args->reserved0 || args->reserved[0] || args->reserved[1])
+		return false;
+	if (args->typecode && !typed)
 		return false;
 	if (args->flags & ~(SYNCMGR_CREATE_NO_CLOEXEC |
 			    SYNCMGR_CREATE_UNTRACKED | SYNCMGR_CREATE_ACTION))
@@ -509,10 +622,22 @@ static bool syncmgr_create_args_valid(const struct syncmgr_create *args)
 		return false;
 	if ((args->flags & SYNCMGR_CREATE_ACTION) && !barrier)
 		return false;
-	if ((args->value && !sem && !barrier) ||
+	if ((args->value && !counted) ||
 	    (args->lock_fd && !cond) || (args->timeout_ns && !barrier))
 		return false;
 	return true;
+}
+
+/* A new file for obj, holding a reference of its own. */
+struct file *syncmgr_obj_file(struct syncmgr_obj *obj)
+{
+	struct file *file;
+
+	refcount_inc(&obj->ref);
+	file = anon_inode_getfile("syncmgr", &syncmgr_obj_fops, obj, O_RDWR);
+	if (IS_ERR(file))
+		syncmgr_obj_put(obj);
+	return file;
 }
 
 static long syncmgr_ioctl_create(void __user *argp)
@@ -537,10 +662,10 @@ static long syncmgr_ioctl_create(void __user *argp)
 		syncmgr_obj_put(obj);
 		return fd;
 	}
-	file = anon_inode_getfile("syncmgr", &syncmgr_obj_fops, obj, O_RDWR);
+	file = syncmgr_obj_file(obj);
+	syncmgr_obj_put(obj);		/* the file has its own reference */
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
-		syncmgr_obj_put(obj);
 		return PTR_ERR(file);
 	}
 	/* Last: an installed fd cannot be taken back. */
@@ -548,15 +673,20 @@ static long syncmgr_ioctl_create(void __user *argp)
 	return fd;
 }
 
+/* What the families built in give: libsync tests bits, not versions. */
 static long syncmgr_ioctl_version(void __user *argp)
 {
-	struct syncmgr_version v = {
-		.abi_version = SYNCMGR_ABI_VERSION,
-		.max_types = SYNCMGR_TYPE_BARRIER,
-		.features = SYNCMGR_FEAT_LOCKS | SYNCMGR_FEAT_SEMAPHORES |
-			    SYNCMGR_FEAT_EVENT | SYNCMGR_FEAT_CONDITION |
-			    SYNCMGR_FEAT_BARRIER | SYNCMGR_FEAT_OWNER_DEATH,
-	};
+	struct syncmgr_version v = { .abi_version = SYNCMGR_ABI_VERSION };
+	const struct syncmgr_ops *ops;
+	u32 type;
+
+	for (type = 1; type < ARRAY_SIZE(syncmgr_type_names); type++) {
+		ops = syncmgr_type_ops(type);
+		if (ops && ops->features) {
+			v.features |= ops->features;
+			v.max_types = type;
+		}
+	}
 
 	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
 }
@@ -593,6 +723,7 @@ static int __init syncmgr_init(void)
 {
 	int ret = syncmgr_owner_init();
 
+	syncmgr_items_init();
 	if (ret)
 		return ret;
 	ret = misc_register(&syncmgr_misc);

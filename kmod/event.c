@@ -49,6 +49,7 @@ static void syncmgr_event_state(struct syncmgr_obj *obj,
 }
 
 const struct syncmgr_ops syncmgr_event_ops = {
+	.features	= SYNCMGR_FEAT_EVENT,
 	.init		= syncmgr_event_init,
 	.wait		= syncmgr_event_wait,
 	.set		= syncmgr_event_set,

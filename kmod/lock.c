@@ -149,6 +149,7 @@ static void syncmgr_lock_state(struct syncmgr_obj *obj, struct syncmgr_state *st
 }
 
 const struct syncmgr_ops syncmgr_lock_ops = {
+	.features	= SYNCMGR_FEAT_LOCKS | SYNCMGR_FEAT_OWNER_DEATH,
 	.init		= syncmgr_lock_init,
 	.acquire	= syncmgr_lock_acquire,
 	.release	= syncmgr_lock_release,

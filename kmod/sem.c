@@ -64,6 +64,7 @@ static void syncmgr_sem_state(struct syncmgr_obj *obj, struct syncmgr_state *st)
 }
 
 const struct syncmgr_ops syncmgr_sem_ops = {
+	.features	= SYNCMGR_FEAT_SEMAPHORES,
 	.init		= syncmgr_sem_init,
 	.acquire	= syncmgr_sem_acquire,
 	.release	= syncmgr_sem_release,

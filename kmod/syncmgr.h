@@ -30,6 +30,7 @@ struct syncmgr_owner;
 
 /* One family of objects: the per-type half of every operation. */
 struct syncmgr_ops {
+	u64 features;			/* SYNCMGR_FEAT_* this family gives */
 	/* Set up type state from the creation arguments (may sleep). */
 	int (*init)(struct syncmgr_obj *obj, const struct syncmgr_create *args);
 	/* Drop what init took; runs when the last reference goes (atomic). */
@@ -46,8 +47,22 @@ struct syncmgr_ops {
 	int (*set)(struct syncmgr_obj *obj, bool set);		/* SET, CLEAR */
 	int (*abort)(struct syncmgr_obj *obj, bool broken);	/* ABORT, RESET */
 	int (*action_done)(struct syncmgr_obj *obj, u32 status);
+	/*
+	 * Data objects: one SYNCMGR_IOC_DATA() command with its copied-in and
+	 * checked struct syncmgr_data (EBADFD for a command the type lacks).
+	 * argp is the caller's struct, for the fields a command writes back.
+	 */
+	long (*data)(struct syncmgr_obj *obj, unsigned int cmd,
+		     struct syncmgr_data *d, struct syncmgr_data __user *argp);
+	/*
+	 * Containers: the objects held as handles, each with a reference, in
+	 * a kvmalloc'd array; returns how many or -errno.  Cycle check.
+	 */
+	int (*handles)(struct syncmgr_obj *obj, struct syncmgr_obj ***held);
 	/* Under base->lock: would a wait succeed now?  (poll readiness) */
 	bool (*ready)(struct syncmgr_obj *obj);
+	/* Under base->lock, optional: would a put succeed now?  (EPOLLOUT) */
+	bool (*writable)(struct syncmgr_obj *obj);
 	/* Under base->lock: fill value, max and status of a state report. */
 	void (*state)(struct syncmgr_obj *obj, struct syncmgr_state *st);
 	/* Under base->lock: the tracked owner exited; obj->owner is clear. */
@@ -87,6 +102,30 @@ struct syncmgr_barrier_state {
 	u64 timeout_ns;			/* default relative timeout, 0 none */
 };
 
+/*
+ * A typed value stored in a data object (see item.c).  Immutable once
+ * made; node belongs to whichever container holds it.
+ */
+struct syncmgr_item {
+	struct list_head node;
+	u16 type;			/* enum syncmgr_value_type */
+	u32 len;			/* payload bytes */
+	u64 data;			/* scalar; 0 for a handle */
+	struct syncmgr_obj *obj;	/* HANDLE: a reference */
+	kuid_t uid;			/* charged for it */
+	u8 payload[];
+};
+
+/* Values going out to one caller's buffer (item.c). */
+struct syncmgr_out {
+	struct syncmgr_data *d;
+	u8 __user *buf;
+	u32 size, used, count, max, needed;
+	u32 nfiles;
+	int *fds;			/* reserved, installed at the end */
+	struct file **files;
+};
+
 struct syncmgr_obj {
 	const struct syncmgr_ops *ops;
 	u32 type;			/* enum syncmgr_type */
@@ -110,6 +149,7 @@ struct syncmgr_obj {
 		struct syncmgr_sem_state sem;
 		struct syncmgr_event_state event;
 		struct syncmgr_barrier_state barrier;
+		void *priv;		/* data objects: their own state */
 	};
 };
 
@@ -118,11 +158,18 @@ extern const struct syncmgr_ops syncmgr_sem_ops;
 extern const struct syncmgr_ops syncmgr_event_ops;
 extern const struct syncmgr_ops syncmgr_cond_ops;
 extern const struct syncmgr_ops syncmgr_barrier_ops;
+extern const struct syncmgr_ops syncmgr_queue_ops;
+extern const struct syncmgr_ops syncmgr_value_ops;	/* Value, Array */
+extern const struct syncmgr_ops syncmgr_dict_ops;	/* dict, Namespace */
+extern const struct syncmgr_ops syncmgr_list_ops;
 
 /* core.c: objects */
 struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args);
 void syncmgr_obj_put(struct syncmgr_obj *obj);
 struct syncmgr_obj *syncmgr_obj_from_fd(int fd);
+struct file *syncmgr_obj_file(struct syncmgr_obj *obj);
+int syncmgr_user_charge_bytes(kuid_t uid, size_t bytes, unsigned long max);
+void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes);
 void syncmgr_obj_changed(struct syncmgr_obj *obj);
 
 /* core.c: deadlines */
@@ -137,6 +184,31 @@ struct syncmgr_waiter *syncmgr_first_waiter(struct syncmgr_obj *obj);
 int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state);
 int syncmgr_block(struct syncmgr_obj *obj, struct syncmgr_owner *owner,
 		  u32 value, u64 deadline);
+
+/* item.c: typed values */
+void syncmgr_items_init(void);
+int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
+		     struct list_head *items);
+struct syncmgr_item *syncmgr_item_in_one(const struct syncmgr_data *d);
+struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src);
+struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data);
+void syncmgr_item_free(struct syncmgr_item *it);
+void syncmgr_items_free(struct list_head *items);
+size_t syncmgr_item_size(const struct syncmgr_item *it);
+bool syncmgr_item_equal(const struct syncmgr_item *a,
+			const struct syncmgr_item *b);
+int syncmgr_item_compare(const struct syncmgr_item *a,
+			 const struct syncmgr_item *b, int *res);
+u64 syncmgr_item_hash(const struct syncmgr_item *it);
+int syncmgr_item_int(const struct syncmgr_item *it, s64 *v);
+int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
+		     u32 max_values);
+bool syncmgr_out_room(struct syncmgr_out *o, const struct syncmgr_item *it);
+int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it);
+int syncmgr_out_end(struct syncmgr_out *o, int ret);
+int syncmgr_nest_begin(struct syncmgr_obj *container, struct list_head *items,
+		       bool *locked);
+void syncmgr_nest_end(bool locked);
 
 /* owner.c: who holds what, and what happens when they exit */
 struct syncmgr_owner *syncmgr_owner_current(bool thread);

@@ -133,13 +133,19 @@ TEST(create_rejects_bad_arguments)
 
 	c.type = 0;
 	EXPECT_EQ(-EINVAL, create_raw(&c));
-	c.type = SYNCMGR_TYPE_BARRIER + 1;
+	c.type = 1000;
 	EXPECT_EQ(-EINVAL, create_raw(&c));
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		c = create_arg(SYNCMGR_TYPE_EVENT);
 		c.reserved[i] = 1;
 		EXPECT_EQ(-EINVAL, create_raw(&c));
 	}
+	c = create_arg(SYNCMGR_TYPE_EVENT);
+	c.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+	c = create_arg(SYNCMGR_TYPE_EVENT);
+	c.typecode = 'i';			/* Value and Array only */
+	EXPECT_EQ(-EINVAL, create_raw(&c));
 	c = create_arg(SYNCMGR_TYPE_EVENT);
 	c.flags = 1U << 31;
 	EXPECT_EQ(-EINVAL, create_raw(&c));

@@ -33,6 +33,10 @@
 #define SYNCMGR_FEAT_CONDITION		_BITULL(3)
 #define SYNCMGR_FEAT_BARRIER		_BITULL(4)
 #define SYNCMGR_FEAT_OWNER_DEATH	_BITULL(5) /* EOWNERDEAD on dead holders */
+#define SYNCMGR_FEAT_QUEUE		_BITULL(6)
+#define SYNCMGR_FEAT_VALUE		_BITULL(7) /* Value, Array */
+#define SYNCMGR_FEAT_DICT		_BITULL(8) /* dict, Namespace */
+#define SYNCMGR_FEAT_LIST		_BITULL(9)
 
 #define SYNCMGR_DEADLINE_FOREVER	(~0ULL)
 
@@ -44,6 +48,12 @@ enum syncmgr_type {
 	SYNCMGR_TYPE_EVENT = 5,
 	SYNCMGR_TYPE_CONDITION = 6,
 	SYNCMGR_TYPE_BARRIER = 7,
+	SYNCMGR_TYPE_QUEUE = 8,
+	SYNCMGR_TYPE_VALUE = 9,
+	SYNCMGR_TYPE_ARRAY = 10,
+	SYNCMGR_TYPE_DICT = 11,
+	SYNCMGR_TYPE_LIST = 12,
+	SYNCMGR_TYPE_NAMESPACE = 13,
 };
 
 /* struct syncmgr_version: answer of SYNCMGR_IOC_VERSION on /dev/syncmgr. */
@@ -72,10 +82,18 @@ struct syncmgr_version {
 struct syncmgr_create {
 	__u32 type;		/* enum syncmgr_type */
 	__u32 flags;		/* SYNCMGR_CREATE_* */
-	__u32 value;		/* semaphores: initial count; barrier: parties */
+	/*
+	 * value: semaphores the initial count, barrier the parties, queue
+	 * its maxsize (0 = unbounded), array its length.
+	 * typecode: value and array, a Python array typecode ('b', 'B',
+	 * 'h', ... 'd'); a value keeps any typecode without checking it.
+	 */
+	__u32 value;
 	__s32 lock_fd;		/* condition: its Lock/RLock fd, -1 = new RLock */
 	__u64 timeout_ns;	/* barrier: default relative timeout, 0 = none */
-	__u64 reserved[3];
+	__u32 typecode;
+	__u32 reserved0;
+	__u64 reserved[2];
 };
 
 /* struct syncmgr_wait: argument of every blocking ioctl. */
@@ -133,6 +151,63 @@ struct syncmgr_state {
 	__u64 reserved[2];
 };
 
+/*
+ * Typed values.  A value is a struct syncmgr_value header followed by len
+ * payload bytes and zero padding to a multiple of 8; a batch is values
+ * back to back.  SYNCMGR_VALUE_SIZE(len) is one value's size in a batch.
+ */
+enum syncmgr_value_type {
+	SYNCMGR_VAL_NONE = 0,
+	SYNCMGR_VAL_BOOL = 1,		/* data: 0 or 1 */
+	SYNCMGR_VAL_INT = 2,		/* data: a two's complement int64 */
+	SYNCMGR_VAL_DOUBLE = 3,		/* data: IEEE-754 binary64 bits */
+	SYNCMGR_VAL_BYTES = 4,		/* payload */
+	SYNCMGR_VAL_STR = 5,		/* payload: UTF-8, no terminator */
+	SYNCMGR_VAL_BLOB = 6,		/* payload: a binding's own encoding */
+	SYNCMGR_VAL_HANDLE = 7,		/* data: an fd of a syncmgr object */
+};
+
+struct syncmgr_value {
+	__u16 type;		/* enum syncmgr_value_type */
+	__u16 reserved;		/* must be 0 */
+	__u32 len;		/* payload bytes: BYTES, STR, BLOB; else 0 */
+	__u64 data;		/* the scalar, see enum syncmgr_value_type */
+};
+
+#define SYNCMGR_VALUE_SIZE(len) \
+	(sizeof(struct syncmgr_value) + (((__u64)(len) + 7) & ~(__u64)7))
+
+/*
+ * struct syncmgr_data: argument of every data ioctl (Queue, Value, Array,
+ * dict, list, Namespace).  Which fields an ioctl reads is in
+ * Documentation/abi.md; the others must be zero.  Values go in through
+ * in/in_size and come out through out/out_size; when out is too small the
+ * ioctl fails with EMSGSIZE, changes nothing and sets needed.
+ */
+struct syncmgr_data {
+	__u64 in;		/* user pointer: values going in */
+	__u64 out;		/* user pointer: room for values coming out */
+	__u32 in_size;		/* bytes at in */
+	__u32 out_size;		/* bytes at out */
+	__u32 count;		/* values at in, or most values wanted out */
+	__u32 flags;		/* SYNCMGR_DATA_* */
+	__s64 start;		/* index or slice start */
+	__s64 stop;		/* slice stop (exclusive) */
+	__s64 step;		/* slice step; 0 for "not a slice" */
+	__u64 deadline;		/* blocking queue operations */
+	__u64 cursor;		/* dict iteration: where to go on (in/out) */
+	__u32 needed;		/* out: bytes out must have (EMSGSIZE) */
+	__u32 reserved;
+};
+
+/* flags of struct syncmgr_data */
+#define SYNCMGR_DATA_KEYS		_BITUL(0) /* iteration: keys */
+#define SYNCMGR_DATA_VALUES		_BITUL(1) /* iteration: values */
+#define SYNCMGR_DATA_NO_START		_BITUL(2) /* slice: start omitted */
+#define SYNCMGR_DATA_NO_STOP		_BITUL(3) /* slice: stop omitted */
+#define SYNCMGR_DATA_REVERSE		_BITUL(4) /* sort descending */
+#define SYNCMGR_DATA_NOWAIT		_BITUL(5) /* queue: fail at once */
+
 #define SYNCMGR_IOC_MAGIC		0xE5
 
 /* On /dev/syncmgr. */
@@ -156,5 +231,42 @@ struct syncmgr_state {
 #define SYNCMGR_IOC_ABORT	_IO(SYNCMGR_IOC_MAGIC, 0x17)
 #define SYNCMGR_IOC_RESET	_IO(SYNCMGR_IOC_MAGIC, 0x18)
 #define SYNCMGR_IOC_ACTION_DONE	_IOW(SYNCMGR_IOC_MAGIC, 0x19, struct syncmgr_action_done)
+
+/*
+ * Data objects: every ioctl below takes a struct syncmgr_data; the return
+ * value is a count, a length or an index, as Documentation/abi.md says.
+ */
+#define SYNCMGR_IOC_DATA(nr)	_IOWR(SYNCMGR_IOC_MAGIC, (nr), struct syncmgr_data)
+/* Queue */
+#define SYNCMGR_IOC_PUT		SYNCMGR_IOC_DATA(0x20) /* count items */
+#define SYNCMGR_IOC_GET		SYNCMGR_IOC_DATA(0x21) /* up to count */
+#define SYNCMGR_IOC_TASK_DONE	SYNCMGR_IOC_DATA(0x22) /* count times */
+#define SYNCMGR_IOC_JOIN	SYNCMGR_IOC_DATA(0x23)
+/* Value, Array */
+#define SYNCMGR_IOC_LOAD	SYNCMGR_IOC_DATA(0x28) /* value / slice */
+#define SYNCMGR_IOC_STORE	SYNCMGR_IOC_DATA(0x29)
+#define SYNCMGR_IOC_ADD		SYNCMGR_IOC_DATA(0x2a) /* atomic, out: old */
+#define SYNCMGR_IOC_CMPXCHG	SYNCMGR_IOC_DATA(0x2b) /* in: old, new */
+/* dict, Namespace (keys) and list (indices) */
+#define SYNCMGR_IOC_LEN		SYNCMGR_IOC_DATA(0x30)
+#define SYNCMGR_IOC_LOOKUP	SYNCMGR_IOC_DATA(0x31) /* d[k], l[i:j:k] */
+#define SYNCMGR_IOC_ASSIGN	SYNCMGR_IOC_DATA(0x32) /* d[k] = v, l[..] = */
+#define SYNCMGR_IOC_DELETE	SYNCMGR_IOC_DATA(0x33) /* del */
+#define SYNCMGR_IOC_CONTAINS	SYNCMGR_IOC_DATA(0x34)
+#define SYNCMGR_IOC_POP		SYNCMGR_IOC_DATA(0x35) /* pop(k), pop(i) */
+#define SYNCMGR_IOC_POPITEM	SYNCMGR_IOC_DATA(0x36)
+#define SYNCMGR_IOC_SETDEFAULT	SYNCMGR_IOC_DATA(0x37)
+#define SYNCMGR_IOC_UPDATE	SYNCMGR_IOC_DATA(0x38) /* pairs; extend */
+#define SYNCMGR_IOC_CLEAR_ALL	SYNCMGR_IOC_DATA(0x39)
+#define SYNCMGR_IOC_COPY	SYNCMGR_IOC_DATA(0x3a) /* returns a new fd */
+#define SYNCMGR_IOC_ITER	SYNCMGR_IOC_DATA(0x3b) /* a page, by cursor */
+/* list */
+#define SYNCMGR_IOC_INSERT	SYNCMGR_IOC_DATA(0x40)
+#define SYNCMGR_IOC_REMOVE	SYNCMGR_IOC_DATA(0x41) /* first equal value */
+#define SYNCMGR_IOC_INDEX	SYNCMGR_IOC_DATA(0x42)
+#define SYNCMGR_IOC_COUNT	SYNCMGR_IOC_DATA(0x43)
+#define SYNCMGR_IOC_REVERSE	SYNCMGR_IOC_DATA(0x44)
+#define SYNCMGR_IOC_SORT	SYNCMGR_IOC_DATA(0x45) /* flags: reverse */
+#define SYNCMGR_IOC_REPEAT	SYNCMGR_IOC_DATA(0x46) /* *= count */
 
 #endif /* _UAPI_LINUX_SYNCMGR_H */

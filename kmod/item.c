@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Typed values ("items") of the data objects: copying batches in and out
+ * of user memory, handles inside values, per-user byte accounting, and
+ * Python's equality, hashing and ordering.
+ *
+ * An item is immutable once made.  Containers link items into their own
+ * structures (item->node is theirs).  Copying in happens before any
+ * container lock is taken; copying out happens either under a container's
+ * sleeping lock or on items the caller has already taken out, and a handle
+ * becomes an fd only after every byte reached the caller.
+ *
+ * No floating point is used: doubles are compared through their bits.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/siphash.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "syncmgr.h"
+
+static unsigned int max_value_size = 1 << 20;
+module_param(max_value_size, uint, 0644);
+MODULE_PARM_DESC(max_value_size,
+		 "Largest payload of one stored value in bytes (EMSGSIZE beyond)");
+
+static unsigned long max_bytes_per_user = 256UL << 20;
+module_param(max_bytes_per_user, ulong, 0644);
+MODULE_PARM_DESC(max_bytes_per_user,
+		 "Bytes of stored values one user may have (EDQUOT beyond)");
+
+static siphash_key_t syncmgr_hash_key;
+
+void syncmgr_items_init(void)
+{
+	get_random_bytes(&syncmgr_hash_key, sizeof(syncmgr_hash_key));
+}
+
+/* What an item costs its storer: the kernel allocation, roughly. */
+static size_t syncmgr_item_cost(u32 len)
+{
+	return sizeof(struct syncmgr_item) + len;
+}
+
+void syncmgr_item_free(struct syncmgr_item *it)
+{
+	if (!it)
+		return;
+	if (it->obj)
+		syncmgr_obj_put(it->obj);
+	syncmgr_user_uncharge_bytes(it->uid, syncmgr_item_cost(it->len));
+	kfree(it);
+}
+
+void syncmgr_items_free(struct list_head *items)
+{
+	struct syncmgr_item *it, *tmp;
+
+	list_for_each_entry_safe(it, tmp, items, node) {
+		list_del(&it->node);
+		syncmgr_item_free(it);
+	}
+}
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static bool syncmgr_utf8_valid(const u8 *s, u32 len)
+{
+	u32 i = 0;
+
+	while (i < len) {
+		u8 c = s[i];
+		u32 n, cp, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1, cp = c & 0x1f, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2, cp = c & 0x0f, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3, cp = c & 0x07, min = 0x10000;
+		} else {
+			return false;
+		}
+		if (len - i <= n)
+			return false;
+		while (n--) {
+			c = s[++i];
+			if ((c & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (c & 0x3f);
+		}
+		i++;
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+	}
+	return true;
+}
+
+/* Check a value header coming in; returns its payload length or -errno. */
+static int syncmgr_value_check(const struct syncmgr_value *v)
+{
+	if (v->reserved)
+		return -EINVAL;
+	switch (v->type) {
+	case SYNCMGR_VAL_NONE:
+		return v->len || v->data ? -EINVAL : 0;
+	case SYNCMGR_VAL_BOOL:
+		return v->len || v->data > 1 ? -EINVAL : 0;
+	case SYNCMGR_VAL_INT:
+	case SYNCMGR_VAL_DOUBLE:
+	case SYNCMGR_VAL_HANDLE:
+		return v->len ? -EINVAL : 0;
+	case SYNCMGR_VAL_BYTES:
+	case SYNCMGR_VAL_STR:
+	case SYNCMGR_VAL_BLOB:
+		if (v->data)
+			return -EINVAL;
+		return v->len > READ_ONCE(max_value_size) ? -EMSGSIZE : v->len;
+	}
+	return -EINVAL;
+}
+
+/* One value from user memory at *pos; advances *pos past its padding. */
+static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
+					    u32 *pos)
+{
+	static const u8 zero[8];
+	struct syncmgr_value v;
+	struct syncmgr_item *it;
+	u8 pad[8];
+	u32 padded;
+	int len;
+
+	if (size - *pos < sizeof(v))
+		return ERR_PTR(-EINVAL);
+	if (copy_from_user(&v, buf + *pos, sizeof(v)))
+		return ERR_PTR(-EFAULT);
+	len = syncmgr_value_check(&v);
+	if (len < 0)
+		return ERR_PTR(len);
+	padded = ALIGN(len, 8);
+	if (size - *pos - sizeof(v) < padded)
+		return ERR_PTR(-EINVAL);
+
+	it = kzalloc(sizeof(*it) + len, GFP_KERNEL_ACCOUNT);
+	if (!it)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&it->node);
+	it->type = v.type;
+	it->len = len;
+	it->data = v.data;
+	it->uid = INVALID_UID;
+	buf += *pos + sizeof(v);
+	if (len && copy_from_user(it->payload, buf, len))
+		goto fault;
+	if (padded != len) {
+		if (copy_from_user(pad, buf + len, padded - len))
+			goto fault;
+		if (memcmp(pad, zero, padded - len))
+			goto inval;
+	}
+	if (it->type == SYNCMGR_VAL_STR && !syncmgr_utf8_valid(it->payload, len))
+		goto inval;
+	if (it->type == SYNCMGR_VAL_HANDLE) {
+		it->obj = syncmgr_obj_from_fd((s32)v.data);
+		if (IS_ERR(it->obj)) {
+			len = PTR_ERR(it->obj);
+			it->obj = NULL;
+			kfree(it);
+			return ERR_PTR(len);
+		}
+		it->data = 0;
+	}
+	*pos += sizeof(v) + padded;
+	return it;
+fault:
+	kfree(it);
+	return ERR_PTR(-EFAULT);
+inval:
+	kfree(it);
+	return ERR_PTR(-EINVAL);
+}
+
+/*
+ * Copy a batch of count values in, all or nothing, onto items (an empty
+ * list).  The bytes are charged to the calling user.
+ */
+int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
+		     struct list_head *items)
+{
+	const u8 __user *buf = u64_to_user_ptr(d->in);
+	kuid_t uid = current_uid();
+	struct syncmgr_item *it;
+	u32 pos = 0, i;
+	int ret;
+
+	if (!count)
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		it = syncmgr_item_in(buf, d->in_size, &pos);
+		if (IS_ERR(it)) {
+			ret = PTR_ERR(it);
+			goto fail;
+		}
+		ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
+						READ_ONCE(max_bytes_per_user));
+		if (ret) {
+			if (it->obj)
+				syncmgr_obj_put(it->obj);
+			kfree(it);
+			goto fail;
+		}
+		it->uid = uid;
+		list_add_tail(&it->node, items);
+	}
+	if (pos != d->in_size)
+		ret = -EINVAL;
+	else
+		return 0;
+fail:
+	syncmgr_items_free(items);
+	return ret;
+}
+
+/* Exactly one value in. */
+struct syncmgr_item *syncmgr_item_in_one(const struct syncmgr_data *d)
+{
+	LIST_HEAD(items);
+	int ret = syncmgr_items_in(d, 1, &items);
+
+	if (ret)
+		return ERR_PTR(ret);
+	return list_first_entry(&items, struct syncmgr_item, node);
+}
+
+/* A new item with the same value (a shallow copy: a handle is shared). */
+struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src)
+{
+	struct syncmgr_item *it;
+	kuid_t uid = current_uid();
+
+	if (syncmgr_user_charge_bytes(uid, syncmgr_item_cost(src->len),
+				      READ_ONCE(max_bytes_per_user)))
+		return ERR_PTR(-EDQUOT);
+	it = kmemdup(src, sizeof(*src) + src->len, GFP_KERNEL_ACCOUNT);
+	if (!it) {
+		syncmgr_user_uncharge_bytes(uid, syncmgr_item_cost(src->len));
+		return ERR_PTR(-ENOMEM);
+	}
+	INIT_LIST_HEAD(&it->node);
+	it->uid = uid;
+	if (it->obj)
+		refcount_inc(&it->obj->ref);
+	return it;
+}
+
+/* A scalar item made by the kernel (Value add, Array elements). */
+struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data)
+{
+	struct syncmgr_item tmp = { .type = type, .data = data };
+
+	return syncmgr_item_clone(&tmp);
+}
+
+size_t syncmgr_item_size(const struct syncmgr_item *it)
+{
+	return SYNCMGR_VALUE_SIZE(it->len);
+}
+
+int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
+		     u32 max_values)
+{
+	memset(o, 0, sizeof(*o));
+	o->d = d;
+	o->buf = u64_to_user_ptr(d->out);
+	o->size = d->out_size;
+	o->max = max_values;
+	o->files = kcalloc(max_values, sizeof(*o->files), GFP_KERNEL_ACCOUNT);
+	o->fds = kcalloc(max_values, sizeof(*o->fds), GFP_KERNEL_ACCOUNT);
+	if (!o->files || !o->fds) {
+		kfree(o->files);
+		kfree(o->fds);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Is there room for it after what was written?  If not and nothing was
+ * written yet, the call will fail with EMSGSIZE and report the need.
+ */
+bool syncmgr_out_room(struct syncmgr_out *o, const struct syncmgr_item *it)
+{
+	if (o->count < o->max && syncmgr_item_size(it) <= o->size - o->used)
+		return true;
+	if (!o->count)
+		o->needed = syncmgr_item_size(it);
+	return false;
+}
+
+/* Write it (room checked); a handle gets an fd reserved, not installed. */
+int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it)
+{
+	static const u8 zero[8];
+	struct syncmgr_value v = {
+		.type = it->type,
+		.len = it->len,
+		.data = it->data,
+	};
+	u8 __user *p = o->buf + o->used;
+	u32 padded = ALIGN(it->len, 8);
+
+	if (it->obj) {
+		int fd = get_unused_fd_flags(O_CLOEXEC);
+		struct file *file;
+
+		if (fd < 0)
+			return fd;
+		file = syncmgr_obj_file(it->obj);
+		if (IS_ERR(file)) {
+			put_unused_fd(fd);
+			return PTR_ERR(file);
+		}
+		o->fds[o->nfiles] = fd;
+		o->files[o->nfiles++] = file;
+		v.data = (u32)fd;
+	}
+	if (copy_to_user(p, &v, sizeof(v)) ||
+	    copy_to_user(p + sizeof(v), it->payload, it->len) ||
+	    copy_to_user(p + sizeof(v) + it->len, zero, padded - it->len))
+		return -EFAULT;
+	o->used += sizeof(v) + padded;
+	o->count++;
+	return 0;
+}
+
+/*
+ * Finish: on success install every reserved fd (nothing can fail after
+ * this) and return how many values were written; on failure release them
+ * and return ret.  EMSGSIZE reports the size needed.
+ */
+int syncmgr_out_end(struct syncmgr_out *o, int ret)
+{
+	u32 i;
+
+	for (i = 0; i < o->nfiles; i++) {
+		if (ret)
+			put_unused_fd(o->fds[i]);
+		if (ret)
+			fput(o->files[i]);
+		else
+			fd_install(o->fds[i], o->files[i]);
+	}
+	kfree(o->files);
+	kfree(o->fds);
+	if (ret == -EMSGSIZE || (!ret && !o->count && o->needed)) {
+		o->d->needed = o->needed;
+		return -EMSGSIZE;
+	}
+	return ret ? ret : o->count;
+}
+
+/*
+ * Numbers: bool, int and double compare as Python's numbers do.  A double
+ * is split into sign, an integer part (saturated beyond 2^63) and whether
+ * a fraction remains, without any floating point.
+ */
+enum syncmgr_num_class { SM_NUM_FINITE, SM_NUM_INF, SM_NUM_NAN };
+
+struct syncmgr_num {
+	enum syncmgr_num_class class;
+	bool neg;
+	bool big;		/* |x| >= 2^63: beyond any int64 */
+	u64 mag;		/* |integer part| when !big */
+	bool frac;		/* a fraction remains */
+};
+
+static bool syncmgr_is_number(const struct syncmgr_item *it)
+{
+	return it->type == SYNCMGR_VAL_BOOL || it->type == SYNCMGR_VAL_INT ||
+	       it->type == SYNCMGR_VAL_DOUBLE;
+}
+
+static void syncmgr_num_of(const struct syncmgr_item *it, struct syncmgr_num *n)
+{
+	u64 bits = it->data, mant;
+	int exp;
+
+	memset(n, 0, sizeof(*n));
+	if (it->type != SYNCMGR_VAL_DOUBLE) {
+		s64 i = (s64)it->data;
+
+		n->neg = i < 0;
+		n->mag = n->neg ? -(u64)i : (u64)i;
+		return;
+	}
+	n->neg = bits >> 63;
+	exp = (bits >> 52) & 0x7ff;
+	mant = bits & ((1ULL << 52) - 1);
+	if (exp == 0x7ff) {
+		n->class = mant ? SM_NUM_NAN : SM_NUM_INF;
+		return;
+	}
+	if (exp == 0) {			/* zero or subnormal: |x| < 1 */
+		n->frac = mant != 0;
+		return;
+	}
+	mant |= 1ULL << 52;
+	exp -= 1075;			/* x = mant * 2^exp */
+	if (exp >= 11) {
+		n->big = true;		/* >= 2^63 */
+	} else if (exp >= 0) {
+		n->mag = mant << exp;
+	} else if (exp > -53) {
+		n->mag = mant >> -exp;
+		n->frac = (mant & ((1ULL << -exp) - 1)) != 0;
+	} else {
+		n->frac = true;
+	}
+	if (!n->mag && !n->frac && !n->big)
+		n->neg = false;		/* -0.0 == 0 */
+}
+
+/* -1, 0, 1; NaN never gets here. */
+static int syncmgr_num_cmp(const struct syncmgr_num *a,
+			   const struct syncmgr_num *b)
+{
+	int sign = a->neg ? -1 : 1;
+
+	if (a->neg != b->neg)
+		return a->neg ? -1 : 1;
+	if (a->class == SM_NUM_INF || b->class == SM_NUM_INF) {
+		if (a->class == b->class)
+			return 0;
+		return a->class == SM_NUM_INF ? sign : -sign;
+	}
+	if (a->big != b->big)
+		return a->big ? sign : -sign;
+	if (a->big) {
+		/* Both doubles >= 2^63: their bits order them. */
+		return 0;
+	}
+	if (a->mag != b->mag)
+		return a->mag > b->mag ? sign : -sign;
+	if (a->frac != b->frac)
+		return a->frac ? sign : -sign;
+	return 0;
+}
+
+static int syncmgr_big_cmp(const struct syncmgr_item *a,
+			   const struct syncmgr_item *b)
+{
+	u64 x = a->data & ~(1ULL << 63), y = b->data & ~(1ULL << 63);
+	int sign = (a->data >> 63) ? -1 : 1;
+
+	if (x == y)
+		return 0;
+	return x > y ? sign : -sign;
+}
+
+/* Order two numbers: -1, 0, 1, or 2 if unordered (NaN). */
+static int syncmgr_number_cmp(const struct syncmgr_item *a,
+			      const struct syncmgr_item *b)
+{
+	struct syncmgr_num x, y;
+	int c;
+
+	syncmgr_num_of(a, &x);
+	syncmgr_num_of(b, &y);
+	if (x.class == SM_NUM_NAN || y.class == SM_NUM_NAN)
+		return 2;
+	c = syncmgr_num_cmp(&x, &y);
+	if (!c && x.big && y.big)
+		c = syncmgr_big_cmp(a, b);
+	if (!c && (x.frac || y.frac) && a->type == SYNCMGR_VAL_DOUBLE &&
+	    b->type == SYNCMGR_VAL_DOUBLE)
+		c = syncmgr_big_cmp(a, b);	/* same sign, same int part */
+	return c;
+}
+
+bool syncmgr_item_equal(const struct syncmgr_item *a,
+			const struct syncmgr_item *b)
+{
+	if (syncmgr_is_number(a) && syncmgr_is_number(b))
+		return syncmgr_number_cmp(a, b) == 0;
+	if (a->type != b->type)
+		return false;
+	switch (a->type) {
+	case SYNCMGR_VAL_NONE:
+		return true;
+	case SYNCMGR_VAL_HANDLE:
+		return a->obj == b->obj;
+	}
+	return a->len == b->len && !memcmp(a->payload, b->payload, a->len);
+}
+
+/*
+ * Order a and b as Python's sort would: 0 and *res = -1/0/1, or -EINVAL if
+ * Python cannot compare them (a str and an int, NaN is still ordered as
+ * Python's "not less" rules make it: treated as equal).
+ */
+int syncmgr_item_compare(const struct syncmgr_item *a,
+			 const struct syncmgr_item *b, int *res)
+{
+	int c;
+
+	if (syncmgr_is_number(a) && syncmgr_is_number(b)) {
+		c = syncmgr_number_cmp(a, b);
+		*res = c == 2 ? 0 : c;
+		return 0;
+	}
+	if (a->type != b->type || (a->type != SYNCMGR_VAL_STR &&
+				   a->type != SYNCMGR_VAL_BYTES))
+		return -EINVAL;
+	c = memcmp(a->payload, b->payload, min(a->len, b->len));
+	if (!c)
+		c = a->len == b->len ? 0 : (a->len < b->len ? -1 : 1);
+	*res = c < 0 ? -1 : c > 0;
+	return 0;
+}
+
+/* Equal items hash alike: a number by its value, a handle by its object. */
+u64 syncmgr_item_hash(const struct syncmgr_item *it)
+{
+	struct syncmgr_num n;
+
+	if (syncmgr_is_number(it)) {
+		syncmgr_num_of(it, &n);
+		if (n.class == SM_NUM_FINITE && !n.big && !n.frac)
+			return siphash_2u64(n.neg ? -n.mag : n.mag, 1,
+					    &syncmgr_hash_key);
+		return siphash_2u64(it->data, 2, &syncmgr_hash_key);
+	}
+	if (it->type == SYNCMGR_VAL_HANDLE)
+		return siphash_2u64(it->obj->id, 3, &syncmgr_hash_key);
+	return siphash_2u64(it->type, it->len, &syncmgr_hash_key) ^
+	       siphash(it->payload, it->len, &syncmgr_hash_key);
+}
+
+/* Integer value of a BOOL/INT item into *v; -EINVAL for anything else. */
+int syncmgr_item_int(const struct syncmgr_item *it, s64 *v)
+{
+	if (it->type != SYNCMGR_VAL_INT && it->type != SYNCMGR_VAL_BOOL)
+		return -EINVAL;
+	*v = (s64)it->data;
+	return 0;
+}
+
+/*
+ * Nesting without cycles.  Storing a handle to a container into a
+ * container must not make the target reachable from itself.  Such stores
+ * are serialised by syncmgr_nest_mutex, so the walk below sees a graph
+ * no other store changes meanwhile; a container's own lock is taken only
+ * while listing the handles it holds.
+ */
+static DEFINE_MUTEX(syncmgr_nest_mutex);
+
+static bool syncmgr_reaches(struct syncmgr_obj *from, struct syncmgr_obj *to,
+			    int depth)
+{
+	struct syncmgr_obj **held;
+	bool found = false;
+	int n, i;
+
+	if (from == to)
+		return true;
+	if (!from->ops->handles || depth > 64)
+		return depth > 64;	/* too deep to prove safe: refuse */
+	n = from->ops->handles(from, &held);
+	if (n < 0)
+		return true;		/* cannot check: refuse */
+	for (i = 0; i < n && !found; i++)
+		found = syncmgr_reaches(held[i], to, depth + 1);
+	for (i = 0; i < n; i++)
+		syncmgr_obj_put(held[i]);
+	kvfree(held);
+	return found;
+}
+
+/*
+ * Before storing items into container: lock out concurrent container
+ * stores (if any item is a container handle) and refuse with ELOOP a
+ * store that would close a cycle.  Pair with syncmgr_nest_end().
+ */
+int syncmgr_nest_begin(struct syncmgr_obj *container, struct list_head *items,
+		       bool *locked)
+{
+	struct syncmgr_item *it;
+
+	*locked = false;
+	list_for_each_entry(it, items, node) {
+		if (!it->obj || !it->obj->ops->handles)
+			continue;
+		if (!*locked) {
+			mutex_lock(&syncmgr_nest_mutex);
+			*locked = true;
+		}
+		if (syncmgr_reaches(it->obj, container, 0)) {
+			mutex_unlock(&syncmgr_nest_mutex);
+			*locked = false;
+			return -ELOOP;
+		}
+	}
+	return 0;
+}
+
+void syncmgr_nest_end(bool locked)
+{
+	if (locked)
+		mutex_unlock(&syncmgr_nest_mutex);
+}
