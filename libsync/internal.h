@@ -58,4 +58,15 @@ static inline int sm__release(int handle)
 	return sm__count(handle, SYNCMGR_IOC_RELEASE, 1);
 }
 
+/*
+ * A data ioctl: d carries the command's own fields (count, start, flags,
+ * deadline ...); this lays the nin values of in out as d->in, points d->out
+ * at buf, runs the ioctl, and decodes up to nout values it returned into
+ * out.  Returns the ioctl's result; -EMSGSIZE sets buf->needed.
+ */
+SM_HIDDEN int sm__data(int handle, unsigned long cmd, struct syncmgr_data *d,
+		       const struct sm_value *in, unsigned int nin,
+		       struct sm_buf *buf, struct sm_value *out,
+		       unsigned int nout);
+
 #endif /* SYNCMGR_LIBSYNC_INTERNAL_H */

@@ -28,7 +28,9 @@
 #ifndef SYNCMGR_LIBSYNC_H
 #define SYNCMGR_LIBSYNC_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <linux/syncmgr.h>
 
 #ifdef __cplusplus
@@ -142,6 +144,91 @@ int sm_barrier_reset(int barrier);
 int sm_barrier_parties(int barrier);
 int sm_barrier_n_waiting(int barrier);
 int sm_barrier_broken(int barrier);	/* 1 or 0 */
+
+/*
+ * Typed values, for the data objects (Queue, Value, Array, dict, list,
+ * Namespace).  A struct sm_value going in points at its payload; one
+ * coming out points into the struct sm_buf the caller gave, and a HANDLE
+ * coming out is a new fd (O_CLOEXEC) the caller owns.  When the values to
+ * return do not fit in buf, the call fails with -EMSGSIZE, changes
+ * nothing, and buf->needed says how many bytes would do.
+ */
+struct sm_value {
+	int type;				/* SYNCMGR_VAL_* */
+	union {
+		int b;				/* BOOL: 0 or 1 */
+		int64_t i;			/* INT */
+		double d;			/* DOUBLE */
+		int handle;			/* HANDLE: an fd */
+		struct {
+			const void *ptr;
+			uint32_t len;
+		} buf;				/* BYTES, STR (UTF-8), BLOB */
+	};
+};
+
+struct sm_buf {
+	void *data;
+	size_t size;
+	size_t needed;				/* set with -EMSGSIZE */
+};
+
+static inline struct sm_value sm_none(void)
+{
+	struct sm_value v = { .type = SYNCMGR_VAL_NONE };
+	return v;
+}
+
+static inline struct sm_value sm_bool(int b)
+{
+	struct sm_value v = { .type = SYNCMGR_VAL_BOOL, .b = !!b };
+	return v;
+}
+
+static inline struct sm_value sm_int(int64_t i)
+{
+	struct sm_value v = { .type = SYNCMGR_VAL_INT, .i = i };
+	return v;
+}
+
+static inline struct sm_value sm_double(double d)
+{
+	struct sm_value v = { .type = SYNCMGR_VAL_DOUBLE, .d = d };
+	return v;
+}
+
+static inline struct sm_value sm_payload(int type, const void *p, uint32_t n)
+{
+	struct sm_value v = { .type = type, .buf = { p, n } };
+	return v;
+}
+
+#define sm_bytes(p, n)	sm_payload(SYNCMGR_VAL_BYTES, (p), (n))
+#define sm_blob(p, n)	sm_payload(SYNCMGR_VAL_BLOB, (p), (n))
+#define sm_str(s)	sm_payload(SYNCMGR_VAL_STR, (s), (uint32_t)strlen(s))
+
+static inline struct sm_value sm_handle(int fd)
+{
+	struct sm_value v = { .type = SYNCMGR_VAL_HANDLE, .handle = fd };
+	return v;
+}
+
+/* Bytes n values take as a batch (the ABI's layout). */
+size_t sm_values_size(const struct sm_value *v, unsigned int n);
+/* Lay n values out in buf; returns the bytes used or -EMSGSIZE/-EINVAL. */
+int sm_values_encode(void *buf, size_t size, const struct sm_value *v,
+		     unsigned int n);
+/* Read n values from a batch; payloads point into buf.  Returns n. */
+int sm_values_decode(const void *buf, size_t size, struct sm_value *v,
+		     unsigned int n);
+
+/* @QUEUE@ */
+
+/* @VALUE@ */
+
+/* @DICT@ */
+
+/* @LIST@ */
 
 #ifdef __cplusplus
 }
