@@ -65,9 +65,12 @@ TEST(version_reports_abi_1)
 	memset(&v, POISON, sizeof(v));
 	ASSERT_EQ(0, ioctl_err(dev, SYNCMGR_IOC_VERSION, &v));
 	EXPECT_EQ(1U, v.abi_version);
-	EXPECT_EQ((__u32)SYNCMGR_TYPE_BARRIER, v.max_types);
+	EXPECT_LE((__u32)SYNCMGR_TYPE_BARRIER, v.max_types);
+	EXPECT_GE((__u32)SYNCMGR_TYPE_NAMESPACE, v.max_types);
 	EXPECT_EQ(all, v.features & all);
-	EXPECT_EQ(0ULL, v.features & ~(all | SYNCMGR_FEAT_OWNER_DEATH));
+	EXPECT_EQ(0ULL, v.features & ~(all | SYNCMGR_FEAT_OWNER_DEATH |
+				       SYNCMGR_FEAT_QUEUE | SYNCMGR_FEAT_VALUE |
+				       SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_LIST));
 	EXPECT_EQ(0ULL, v.reserved[0]);
 	EXPECT_EQ(0ULL, v.reserved[1]);
 	EXPECT_EQ(-EFAULT, ioctl_err(dev, SYNCMGR_IOC_VERSION, BAD_PTR));
@@ -101,6 +104,41 @@ TEST(create_with_bad_pointer_is_efault)
 	ASSERT_LE(0, dev);
 	EXPECT_EQ(-EFAULT, ioctl_err(dev, SYNCMGR_IOC_CREATE, BAD_PTR));
 	close(dev);
+}
+
+/* A data family is advertised exactly when its types can be created. */
+TEST(version_features_match_creatable_types)
+{
+	static const struct {
+		__u64 feature;
+		__u32 type;
+		__u32 typecode;
+	} fam[] = {
+		{ SYNCMGR_FEAT_QUEUE, SYNCMGR_TYPE_QUEUE, 0 },
+		{ SYNCMGR_FEAT_VALUE, SYNCMGR_TYPE_VALUE, 'i' },
+		{ SYNCMGR_FEAT_VALUE, SYNCMGR_TYPE_ARRAY, 'i' },
+		{ SYNCMGR_FEAT_DICT, SYNCMGR_TYPE_DICT, 0 },
+		{ SYNCMGR_FEAT_DICT, SYNCMGR_TYPE_NAMESPACE, 0 },
+		{ SYNCMGR_FEAT_LIST, SYNCMGR_TYPE_LIST, 0 },
+	};
+	struct syncmgr_version v;
+
+	ASSERT_EQ(0, sm_version(&v));
+	for (unsigned int i = 0; i < sizeof(fam) / sizeof(fam[0]); i++) {
+		struct syncmgr_create c = create_arg(fam[i].type);
+		int fd;
+
+		c.typecode = fam[i].typecode;
+		fd = create_raw(&c);
+		if (v.features & fam[i].feature) {
+			EXPECT_LE(0, fd) TH_LOG("type %u", fam[i].type);
+			EXPECT_LE(fam[i].type, v.max_types);
+			if (fd >= 0)
+				close(fd);
+		} else {
+			EXPECT_EQ(-EOPNOTSUPP, fd) TH_LOG("type %u", fam[i].type);
+		}
+	}
 }
 
 TEST(every_type_creates)
