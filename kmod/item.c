@@ -283,11 +283,12 @@ int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
 	o->buf = u64_to_user_ptr(d->out);
 	o->size = d->out_size;
 	o->max = max_values;
-	o->files = kcalloc(max_values, sizeof(*o->files), GFP_KERNEL_ACCOUNT);
-	o->fds = kcalloc(max_values, sizeof(*o->fds), GFP_KERNEL_ACCOUNT);
+	/* kv: a batch may be large (a list slice), bounded by its caller. */
+	o->files = kvcalloc(max_values, sizeof(*o->files), GFP_KERNEL_ACCOUNT);
+	o->fds = kvcalloc(max_values, sizeof(*o->fds), GFP_KERNEL_ACCOUNT);
 	if (!o->files || !o->fds) {
-		kfree(o->files);
-		kfree(o->fds);
+		kvfree(o->files);
+		kvfree(o->fds);
 		return -ENOMEM;
 	}
 	return 0;
@@ -359,8 +360,8 @@ int syncmgr_out_end(struct syncmgr_out *o, int ret)
 		else
 			fd_install(o->fds[i], o->files[i]);
 	}
-	kfree(o->files);
-	kfree(o->fds);
+	kvfree(o->files);
+	kvfree(o->fds);
 	if (ret == -EMSGSIZE || (!ret && !o->count && o->needed)) {
 		o->d->needed = o->needed;
 		return -EMSGSIZE;
