@@ -1,16 +1,885 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Not built yet: creating this type fails with EOPNOTSUPP and the
- * version ioctl does not advertise it.
+ * list: Python's list of typed values, shared between processes.
+ *
+ * The values are items (item.c) in a kvmalloc'd array of pointers that
+ * grows geometrically.  Every operation is all or nothing: values are
+ * copied in before the list is touched, memory a change needs (a bigger
+ * array, clones for *=, a sort's scratch arrays) is allocated before the
+ * first pointer moves, and items taken out are freed after the list's
+ * mutex is dropped.
+ *
+ * Lock order (outer to inner):
+ *   syncmgr_nest_mutex (item.c, stores of container handles only)
+ *     ->  syncmgr_list.mutex  ->  base->lock (poll wake-ups)
+ * The cycle check walks containers under syncmgr_nest_mutex and takes
+ * our mutex in ->handles, so the mutex is never held while taking
+ * syncmgr_nest_mutex.  Copying values out to the caller happens under the
+ * mutex (it may fault and sleep); no spinlock is held meanwhile.
  */
+#include <linux/file.h>
+#include <linux/fcntl.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
 #include "syncmgr.h"
+
+static unsigned int max_list_len = 1 << 22;
+module_param(max_list_len, uint, 0644);
+MODULE_PARM_DESC(max_list_len,
+		 "Most values one list may hold (E2BIG beyond)");
+
+struct syncmgr_list {
+	struct mutex mutex;		/* serialises every operation */
+	/* protected by mutex */
+	struct syncmgr_item **items;	/* kvmalloc'd, cap slots */
+	u32 len, cap;
+};
+
+/* A normalised slice: slice.indices() and the slice's length. */
+struct syncmgr_slice {
+	s64 start, stop, step;
+	u32 n;
+};
+
+static struct syncmgr_list *to_list(struct syncmgr_obj *obj)
+{
+	return obj->priv;
+}
+
+static u32 syncmgr_list_max(void)
+{
+	return min_t(u32, READ_ONCE(max_list_len), INT_MAX);
+}
+
+/* Under mutex: room for need values, or -E2BIG / -ENOMEM, unchanged. */
+static int syncmgr_list_reserve(struct syncmgr_list *l, u64 need)
+{
+	u32 max = syncmgr_list_max();
+	struct syncmgr_item **items;
+	u64 cap;
+
+	lockdep_assert_held(&l->mutex);
+	if (need <= l->cap)
+		return 0;
+	if (need > max)
+		return -E2BIG;
+	cap = max_t(u64, need, l->cap + l->cap / 2);
+	cap = clamp_t(u64, cap, 8, max);
+	items = kvmalloc_array(cap, sizeof(*items), GFP_KERNEL_ACCOUNT);
+	if (!items)
+		return -ENOMEM;
+	if (l->len)
+		memcpy(items, l->items, l->len * sizeof(*items));
+	kvfree(l->items);
+	l->items = items;
+	l->cap = cap;
+	return 0;
+}
+
+/* Under mutex: index (negative from the end) into *i, or -ERANGE. */
+static int syncmgr_list_index(struct syncmgr_list *l, s64 index, u32 *i)
+{
+	lockdep_assert_held(&l->mutex);
+	if (index < 0)
+		index += l->len;
+	if (index < 0 || index >= l->len)
+		return -ERANGE;
+	*i = index;
+	return 0;
+}
+
+/* One bound as PySlice_AdjustIndices() clamps it. */
+static s64 syncmgr_slice_bound(s64 v, s64 len, bool neg)
+{
+	if (v < 0) {
+		v += len;
+		if (v < 0)
+			v = neg ? -1 : 0;
+	} else if (v >= len) {
+		v = neg ? len - 1 : len;
+	}
+	return v;
+}
+
+/* Under mutex: Python's slice.indices(len) and the slice length. */
+static void syncmgr_list_slice(struct syncmgr_list *l,
+			       const struct syncmgr_data *d,
+			       struct syncmgr_slice *s)
+{
+	s64 len = l->len;
+	bool neg;
+
+	lockdep_assert_held(&l->mutex);
+	s->step = d->step < -S64_MAX ? -S64_MAX : d->step;
+	neg = s->step < 0;
+	if (d->flags & SYNCMGR_DATA_NO_START)
+		s->start = neg ? len - 1 : 0;
+	else
+		s->start = syncmgr_slice_bound(d->start, len, neg);
+	if (d->flags & SYNCMGR_DATA_NO_STOP)
+		s->stop = neg ? -1 : len;
+	else
+		s->stop = syncmgr_slice_bound(d->stop, len, neg);
+	if (neg)
+		s->n = s->stop < s->start ?
+		       div64_u64(s->start - s->stop - 1, -s->step) + 1 : 0;
+	else
+		s->n = s->start < s->stop ?
+		       div64_u64(s->stop - s->start - 1, s->step) + 1 : 0;
+}
+
+static u32 syncmgr_slice_at(const struct syncmgr_slice *s, u32 k)
+{
+	return s->start + (s64)k * s->step;
+}
+
+/* The n items on items as an array (kvmalloc'd); they stay on items. */
+static struct syncmgr_item **syncmgr_list_array(struct list_head *items, u32 n)
+{
+	struct syncmgr_item **arr, *it;
+	u32 i = 0;
+
+	arr = kvmalloc_array(max(n, 1U), sizeof(*arr), GFP_KERNEL_ACCOUNT);
+	if (!arr)
+		return NULL;
+	list_for_each_entry(it, items, node)
+		arr[i++] = it;
+	return arr;
+}
+
+/* The items are the list's now: take them off the caller's list. */
+static void syncmgr_list_adopt(struct list_head *items)
+{
+	struct syncmgr_item *it, *tmp;
+
+	list_for_each_entry_safe(it, tmp, items, node)
+		list_del_init(&it->node);
+}
+
+/* The values a call brings: count of them (0 allowed if allow_empty). */
+static int syncmgr_list_in(const struct syncmgr_data *d, bool allow_empty,
+			   struct list_head *items)
+{
+	if (!d->count) {
+		if (!allow_empty || d->in || d->in_size)
+			return -EINVAL;
+		return 0;
+	}
+	return syncmgr_items_in(d, d->count, items);
+}
+
+/* Values going in for a store: copied in, in an array, cycle-checked. */
+struct syncmgr_list_store {
+	struct list_head items;		/* owned until adopted */
+	struct syncmgr_item **arr;	/* the same items, in order */
+	bool nested;			/* holds syncmgr_nest_mutex */
+};
+
+static int syncmgr_list_store_begin(struct syncmgr_obj *obj,
+				    const struct syncmgr_data *d,
+				    bool allow_empty,
+				    struct syncmgr_list_store *st)
+{
+	int ret;
+
+	INIT_LIST_HEAD(&st->items);
+	st->arr = NULL;
+	st->nested = false;
+	ret = syncmgr_list_in(d, allow_empty, &st->items);
+	if (ret)
+		return ret;
+	st->arr = syncmgr_list_array(&st->items, d->count);
+	if (!st->arr)
+		return -ENOMEM;
+	return syncmgr_nest_begin(obj, &st->items, &st->nested);
+}
+
+/* After the list's mutex is dropped: free what was not adopted. */
+static void syncmgr_list_store_end(struct syncmgr_list_store *st)
+{
+	syncmgr_nest_end(st->nested);
+	kvfree(st->arr);
+	syncmgr_items_free(&st->items);
+}
+
+static long syncmgr_list_len(struct syncmgr_list *l)
+{
+	long len;
+
+	mutex_lock(&l->mutex);
+	len = l->len;
+	mutex_unlock(&l->mutex);
+	return len;
+}
+
+/* l[i] or l[i:j:k] out: how many values were written. */
+static long syncmgr_list_lookup(struct syncmgr_list *l, struct syncmgr_data *d)
+{
+	struct syncmgr_slice s = { .n = 1 };
+	struct syncmgr_out o;
+	u32 i, k, max;
+	int ret;
+
+	mutex_lock(&l->mutex);
+	if (d->step) {
+		syncmgr_list_slice(l, d, &s);
+	} else {
+		ret = syncmgr_list_index(l, d->start, &i);
+		if (ret)
+			goto unlock;
+		s.start = i;
+		s.step = 1;
+	}
+	/* At most what the buffer can take: at least one, to report need. */
+	max = min_t(u32, s.n, d->out_size / sizeof(struct syncmgr_value) + 1);
+	if (d->count)
+		max = min(max, d->count);
+	ret = syncmgr_out_init(&o, d, max);
+	if (ret)
+		goto unlock;
+	for (k = 0; k < max && !ret; k++) {
+		struct syncmgr_item *it = l->items[syncmgr_slice_at(&s, k)];
+
+		if (!syncmgr_out_room(&o, it))
+			break;
+		ret = syncmgr_out_put(&o, it);
+	}
+	mutex_unlock(&l->mutex);
+	return syncmgr_out_end(&o, ret);
+unlock:
+	mutex_unlock(&l->mutex);
+	return ret;
+}
+
+/*
+ * Under mutex: replace the step-1 range [lo, hi) by the n items of arr,
+ * growing or shrinking the list; the replaced items go onto gone.
+ */
+static int syncmgr_list_splice(struct syncmgr_list *l, u32 lo, u32 hi,
+			       struct syncmgr_item **arr, u32 n,
+			       struct list_head *gone)
+{
+	u32 i, tail = l->len - hi;
+	int ret;
+
+	ret = syncmgr_list_reserve(l, (u64)l->len - (hi - lo) + n);
+	if (ret)
+		return ret;
+	for (i = lo; i < hi; i++)
+		list_add_tail(&l->items[i]->node, gone);
+	memmove(l->items + lo + n, l->items + hi, tail * sizeof(*l->items));
+	if (n)
+		memcpy(l->items + lo, arr, n * sizeof(*arr));
+	l->len = lo + n + tail;
+	return 0;
+}
+
+/* l[i] = v, l[i:j] = values, l[i:j:k] = exactly as many values. */
+static long syncmgr_list_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_list_store st;
+	struct syncmgr_slice s;
+	LIST_HEAD(gone);
+	u32 i, k;
+	int ret;
+
+	if (!d->step && d->count != 1)
+		return -EINVAL;
+	ret = syncmgr_list_store_begin(obj, d, d->step, &st);
+	if (ret)
+		goto out;
+
+	mutex_lock(&l->mutex);
+	if (!d->step) {
+		ret = syncmgr_list_index(l, d->start, &i);
+		if (!ret) {
+			list_add_tail(&l->items[i]->node, &gone);
+			l->items[i] = st.arr[0];
+		}
+	} else {
+		syncmgr_list_slice(l, d, &s);
+		if (s.step == 1) {
+			ret = syncmgr_list_splice(l, s.start,
+						  max(s.start, s.stop),
+						  st.arr, d->count, &gone);
+		} else if (s.n != d->count) {
+			ret = -EINVAL;
+		} else {
+			for (k = 0; k < s.n; k++) {
+				i = syncmgr_slice_at(&s, k);
+				list_add_tail(&l->items[i]->node, &gone);
+				l->items[i] = st.arr[k];
+			}
+		}
+	}
+	if (!ret) {
+		syncmgr_list_adopt(&st.items);
+		syncmgr_obj_changed(obj);
+	}
+	mutex_unlock(&l->mutex);
+out:
+	syncmgr_list_store_end(&st);
+	syncmgr_items_free(&gone);
+	return ret;
+}
+
+/* Under mutex: is index i in the (normalised, non-empty) slice s? */
+static bool syncmgr_slice_has(const struct syncmgr_slice *s, u32 i)
+{
+	u64 lo, step;
+
+	/* Two or more indices mean |step| < len: it fits in a u32. */
+	step = s->n > 1 ? (s->step < 0 ? -s->step : s->step) : 1;
+	lo = s->step < 0 ? s->start + (s64)(s->n - 1) * s->step : s->start;
+	if (i < lo)
+		return false;
+	return (i - lo) % (u32)step == 0 && (i - lo) / (u32)step < s->n;
+}
+
+/* del l[i], del l[i:j:k]. */
+static long syncmgr_list_delete(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_slice s;
+	LIST_HEAD(gone);
+	u32 i, w;
+	int ret = 0;
+
+	mutex_lock(&l->mutex);
+	if (!d->step) {
+		ret = syncmgr_list_index(l, d->start, &i);
+		if (!ret)
+			syncmgr_list_splice(l, i, i + 1, NULL, 0, &gone);
+	} else {
+		syncmgr_list_slice(l, d, &s);
+		if (s.n && s.step == 1) {
+			syncmgr_list_splice(l, s.start, s.stop, NULL, 0, &gone);
+		} else if (s.n) {
+			for (i = 0, w = 0; i < l->len; i++) {
+				if (syncmgr_slice_has(&s, i))
+					list_add_tail(&l->items[i]->node, &gone);
+				else
+					l->items[w++] = l->items[i];
+			}
+			l->len = w;
+		}
+	}
+	mutex_unlock(&l->mutex);
+	syncmgr_items_free(&gone);
+	return ret;
+}
+
+/* extend (count values, maybe none) or insert (one value at start). */
+static long syncmgr_list_add(struct syncmgr_obj *obj, struct syncmgr_data *d,
+			     bool insert)
+{
+	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_list_store st;
+	LIST_HEAD(gone);
+	s64 at;
+	int ret;
+
+	if (insert && d->count != 1)
+		return -EINVAL;
+	if (!insert && !d->count)
+		return syncmgr_list_in(d, true, &gone);	/* extend([]) */
+	ret = syncmgr_list_store_begin(obj, d, false, &st);
+	if (ret)
+		goto out;
+	mutex_lock(&l->mutex);
+	at = l->len;
+	if (insert) {
+		/* Clamped as list.insert() does. */
+		at = d->start;
+		if (at < 0)
+			at = max_t(s64, at + l->len, 0);
+		at = min_t(s64, at, l->len);
+	}
+	ret = syncmgr_list_splice(l, at, at, st.arr, d->count, &gone);
+	if (!ret) {
+		syncmgr_list_adopt(&st.items);
+		syncmgr_obj_changed(obj);
+	}
+	mutex_unlock(&l->mutex);
+out:
+	syncmgr_list_store_end(&st);
+	return ret;
+}
+
+/* pop(i): the value out, then gone; kept if it cannot be delivered. */
+static long syncmgr_list_pop(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_out o;
+	LIST_HEAD(gone);
+	u32 i;
+	int ret;
+
+	ret = syncmgr_out_init(&o, d, 1);
+	if (ret)
+		return ret;
+	mutex_lock(&l->mutex);
+	ret = syncmgr_list_index(l, d->start, &i);
+	if (!ret && syncmgr_out_room(&o, l->items[i]))
+		ret = syncmgr_out_put(&o, l->items[i]);
+	if (!ret && o.count)
+		syncmgr_list_splice(l, i, i + 1, NULL, 0, &gone);
+	mutex_unlock(&l->mutex);
+	ret = syncmgr_out_end(&o, ret);
+	syncmgr_items_free(&gone);
+	return ret;
+}
+
+enum syncmgr_list_find { SM_FIND_REMOVE, SM_FIND_INDEX, SM_FIND_COUNT,
+			 SM_FIND_CONTAINS };
+
+/* remove(v), index(v, start, stop), count(v), v in l. */
+static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
+			      enum syncmgr_list_find what)
+{
+	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_item *v;
+	LIST_HEAD(gone);
+	s64 lo = 0, hi;
+	long ret = -ENOENT, n = 0;
+	u32 i;
+
+	if (d->count != 1)
+		return -EINVAL;
+	v = syncmgr_item_in_one(d);
+	if (IS_ERR(v))
+		return PTR_ERR(v);
+	mutex_lock(&l->mutex);
+	hi = l->len;
+	if (what == SM_FIND_INDEX) {
+		/* list.index() clamps start and stop as slices do. */
+		if (!(d->flags & SYNCMGR_DATA_NO_START))
+			lo = syncmgr_slice_bound(d->start, l->len, false);
+		if (!(d->flags & SYNCMGR_DATA_NO_STOP))
+			hi = syncmgr_slice_bound(d->stop, l->len, false);
+	}
+	for (i = lo; i < hi; i++) {
+		if (!syncmgr_item_equal(l->items[i], v))
+			continue;
+		n++;
+		if (what == SM_FIND_COUNT)
+			continue;
+		ret = what == SM_FIND_CONTAINS ? 1 : i;
+		if (what == SM_FIND_REMOVE) {
+			syncmgr_list_splice(l, i, i + 1, NULL, 0, &gone);
+			syncmgr_obj_changed(obj);
+			ret = 0;
+		}
+		break;
+	}
+	mutex_unlock(&l->mutex);
+	syncmgr_item_free(v);
+	syncmgr_items_free(&gone);
+	if (what == SM_FIND_COUNT)
+		return n;
+	if (what == SM_FIND_CONTAINS)
+		return n ? 1 : 0;
+	return ret;
+}
+
+static long syncmgr_list_reverse(struct syncmgr_list *l)
+{
+	u32 i, j;
+
+	mutex_lock(&l->mutex);
+	for (i = 0, j = l->len; i + 1 < j; i++, j--)
+		swap(l->items[i], l->items[j - 1]);
+	mutex_unlock(&l->mutex);
+	return 0;
+}
+
+/*
+ * One pass of a stable bottom-up merge sort: runs of width from a into b.
+ * Descending keeps equal values in their order too, as Python's does.
+ */
+static int syncmgr_list_merge(struct syncmgr_item **a, struct syncmgr_item **b,
+			      u32 n, u32 width, bool rev)
+{
+	u32 mid, hi, i, j, k;
+	int ret, c;
+	u64 lo;
+
+	for (lo = 0; lo < n; lo += 2 * (u64)width) {
+		mid = min_t(u64, lo + width, n);
+		hi = min_t(u64, (u64)lo + 2 * width, n);
+		i = lo, j = mid, k = lo;
+		while (i < mid && j < hi) {
+			/* Take from the right run only if strictly first. */
+			if (rev)
+				ret = syncmgr_item_compare(a[i], a[j], &c);
+			else
+				ret = syncmgr_item_compare(a[j], a[i], &c);
+			if (ret)
+				return ret;
+			b[k++] = c < 0 ? a[j++] : a[i++];
+		}
+		while (i < mid)
+			b[k++] = a[i++];
+		while (j < hi)
+			b[k++] = a[j++];
+		cond_resched();
+	}
+	return 0;
+}
+
+/* sort(reverse): on scratch arrays, swapped in only if every compare worked. */
+static long syncmgr_list_sort(struct syncmgr_list *l, bool rev)
+{
+	struct syncmgr_item **a = NULL, **b = NULL;
+	u32 n, width;
+	int ret = 0;
+
+	mutex_lock(&l->mutex);
+	n = l->len;
+	if (n < 2)
+		goto unlock;
+	a = kvmalloc_array(n, sizeof(*a), GFP_KERNEL_ACCOUNT);
+	b = kvmalloc_array(n, sizeof(*b), GFP_KERNEL_ACCOUNT);
+	if (!a || !b) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	memcpy(a, l->items, n * sizeof(*a));
+	for (width = 1; width < n; width *= 2) {
+		ret = syncmgr_list_merge(a, b, n, width, rev);
+		if (ret)
+			goto unlock;
+		swap(a, b);
+		if (width > n / 2)
+			break;
+	}
+	memcpy(l->items, a, n * sizeof(*a));
+unlock:
+	mutex_unlock(&l->mutex);
+	kvfree(a);
+	kvfree(b);
+	return ret;
+}
+
+/* Under mutex: n clones of the first len items, after them; or nothing. */
+static int syncmgr_list_clone_into(struct syncmgr_item **dst,
+				   struct syncmgr_item **src, u32 len, u32 n)
+{
+	u64 k, total = (u64)len * n;
+	struct syncmgr_item *it;
+
+	for (k = 0; k < total; k++) {
+		it = syncmgr_item_clone(src[k % len]);
+		if (IS_ERR(it)) {
+			while (k--)
+				syncmgr_item_free(dst[k]);
+			return PTR_ERR(it);
+		}
+		dst[k] = it;
+		if (!(k & 1023))
+			cond_resched();
+	}
+	return 0;
+}
+
+static long syncmgr_list_clear(struct syncmgr_obj *obj)
+{
+	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_item **items;
+	u32 i, len;
+
+	mutex_lock(&l->mutex);
+	items = l->items;
+	len = l->len;
+	l->items = NULL;
+	l->len = 0;
+	l->cap = 0;
+	mutex_unlock(&l->mutex);
+	for (i = 0; i < len; i++)
+		syncmgr_item_free(items[i]);
+	kvfree(items);
+	return 0;
+}
+
+/* l *= n: n <= 0 (count 0) empties it; bounded by max_list_len first. */
+static long syncmgr_list_repeat(struct syncmgr_obj *obj, u32 n)
+{
+	struct syncmgr_list *l = to_list(obj);
+	u32 len;
+	int ret;
+
+	if (!n)
+		return syncmgr_list_clear(obj);
+	mutex_lock(&l->mutex);
+	len = l->len;
+	ret = 0;
+	if (n == 1 || !len)
+		goto unlock;
+	ret = syncmgr_list_reserve(l, (u64)len * n);
+	if (ret)
+		goto unlock;
+	ret = syncmgr_list_clone_into(l->items + len, l->items, len, n - 1);
+	if (!ret) {
+		l->len = len * n;
+		syncmgr_obj_changed(obj);
+	}
+unlock:
+	mutex_unlock(&l->mutex);
+	return ret;
+}
+
+/* copy(): a new list holding clones (a handle stays the same object). */
+static long syncmgr_list_copy(struct syncmgr_obj *obj)
+{
+	const struct syncmgr_create args = { .type = SYNCMGR_TYPE_LIST };
+	struct syncmgr_list *l = to_list(obj), *nl;
+	struct syncmgr_obj *copy;
+	struct file *file;
+	int fd, ret = 0;
+
+	copy = syncmgr_obj_new(SYNCMGR_TYPE_LIST, &args);
+	if (IS_ERR(copy))
+		return PTR_ERR(copy);
+	nl = to_list(copy);
+	mutex_lock(&l->mutex);
+	if (l->len) {
+		nl->items = kvmalloc_array(l->len, sizeof(*nl->items),
+					   GFP_KERNEL_ACCOUNT);
+		if (!nl->items)
+			ret = -ENOMEM;
+		else
+			ret = syncmgr_list_clone_into(nl->items, l->items,
+						      l->len, 1);
+		if (!ret) {
+			nl->len = l->len;
+			nl->cap = l->len;
+		}
+	}
+	mutex_unlock(&l->mutex);
+	if (ret)
+		goto put;
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto put;
+	}
+	file = syncmgr_obj_file(copy);
+	syncmgr_obj_put(copy);		/* the file has its own reference */
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	/* Last: an installed fd cannot be taken back. */
+	fd_install(fd, file);
+	return fd;
+put:
+	syncmgr_obj_put(copy);
+	return ret;
+}
+
+/* What each command reads; any other field must be zero. */
+#define SM_IN		BIT(0)	/* in, in_size, count */
+#define SM_OUT		BIT(1)	/* out, out_size */
+#define SM_INDEX	BIT(2)	/* start */
+#define SM_SLICE	BIT(3)	/* or a slice: stop, step, NO_START/NO_STOP */
+#define SM_RANGE	BIT(4)	/* INDEX: start, stop, NO_START/NO_STOP */
+#define SM_COUNT	BIT(5)	/* count alone */
+#define SM_REV		BIT(6)	/* flags: REVERSE */
+
+static int syncmgr_list_fields(unsigned int cmd)
+{
+	switch (cmd) {
+	case SYNCMGR_IOC_LEN:
+	case SYNCMGR_IOC_REVERSE:
+	case SYNCMGR_IOC_CLEAR_ALL:
+	case SYNCMGR_IOC_COPY:
+		return 0;
+	case SYNCMGR_IOC_LOOKUP:
+		return SM_OUT | SM_INDEX | SM_SLICE | SM_COUNT;
+	case SYNCMGR_IOC_ASSIGN:
+		return SM_IN | SM_INDEX | SM_SLICE;
+	case SYNCMGR_IOC_DELETE:
+		return SM_INDEX | SM_SLICE;
+	case SYNCMGR_IOC_UPDATE:
+	case SYNCMGR_IOC_REMOVE:
+	case SYNCMGR_IOC_COUNT:
+	case SYNCMGR_IOC_CONTAINS:
+		return SM_IN;
+	case SYNCMGR_IOC_INSERT:
+		return SM_IN | SM_INDEX;
+	case SYNCMGR_IOC_POP:
+		return SM_OUT | SM_INDEX;
+	case SYNCMGR_IOC_INDEX:
+		return SM_IN | SM_INDEX | SM_RANGE;
+	case SYNCMGR_IOC_SORT:
+		return SM_REV;
+	case SYNCMGR_IOC_REPEAT:
+		return SM_COUNT;
+	}
+	return -EBADFD;
+}
+
+static int syncmgr_list_check(unsigned int cmd, const struct syncmgr_data *d)
+{
+	u32 bounds = SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP;
+	int f = syncmgr_list_fields(cmd);
+	u32 flags = 0;
+
+	if (f < 0)
+		return f;
+	if (d->deadline || d->cursor)
+		return -EINVAL;
+	if (!(f & SM_IN) && (d->in || d->in_size))
+		return -EINVAL;
+	if (!(f & (SM_IN | SM_COUNT)) && d->count)
+		return -EINVAL;
+	if (!(f & SM_OUT) && (d->out || d->out_size))
+		return -EINVAL;
+	if (!(f & SM_INDEX) && d->start)
+		return -EINVAL;
+	if (((f & SM_SLICE) && d->step) || (f & SM_RANGE))
+		flags |= bounds;
+	if (!(f & SM_SLICE) && d->step)
+		return -EINVAL;
+	if (!(flags & bounds) && d->stop)
+		return -EINVAL;
+	if (f & SM_REV)
+		flags |= SYNCMGR_DATA_REVERSE;
+	if (d->flags & ~flags)
+		return -EINVAL;
+	/* LOOKUP of one index: count, if given, must allow that one. */
+	if (cmd == SYNCMGR_IOC_LOOKUP && !d->step && d->count > 1)
+		return -EINVAL;
+	return 0;
+}
+
+static long syncmgr_list_data(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
+{
+	struct syncmgr_list *l = to_list(obj);
+	int ret = syncmgr_list_check(cmd, d);
+
+	if (ret)
+		return ret;
+	switch (cmd) {
+	case SYNCMGR_IOC_LEN:
+		return syncmgr_list_len(l);
+	case SYNCMGR_IOC_LOOKUP:
+		return syncmgr_list_lookup(l, d);
+	case SYNCMGR_IOC_ASSIGN:
+		return syncmgr_list_assign(obj, d);
+	case SYNCMGR_IOC_DELETE:
+		return syncmgr_list_delete(obj, d);
+	case SYNCMGR_IOC_UPDATE:
+		return syncmgr_list_add(obj, d, false);
+	case SYNCMGR_IOC_INSERT:
+		return syncmgr_list_add(obj, d, true);
+	case SYNCMGR_IOC_POP:
+		return syncmgr_list_pop(obj, d);
+	case SYNCMGR_IOC_REMOVE:
+		return syncmgr_list_find(obj, d, SM_FIND_REMOVE);
+	case SYNCMGR_IOC_INDEX:
+		return syncmgr_list_find(obj, d, SM_FIND_INDEX);
+	case SYNCMGR_IOC_COUNT:
+		return syncmgr_list_find(obj, d, SM_FIND_COUNT);
+	case SYNCMGR_IOC_CONTAINS:
+		return syncmgr_list_find(obj, d, SM_FIND_CONTAINS);
+	case SYNCMGR_IOC_REVERSE:
+		return syncmgr_list_reverse(l);
+	case SYNCMGR_IOC_SORT:
+		return syncmgr_list_sort(l, d->flags & SYNCMGR_DATA_REVERSE);
+	case SYNCMGR_IOC_REPEAT:
+		return syncmgr_list_repeat(obj, d->count);
+	case SYNCMGR_IOC_CLEAR_ALL:
+		return syncmgr_list_clear(obj);
+	case SYNCMGR_IOC_COPY:
+		return syncmgr_list_copy(obj);
+	}
+	return -EBADFD;
+}
+
+/* The objects the list holds handles to, each with a reference. */
+static int syncmgr_list_handles(struct syncmgr_obj *obj,
+				struct syncmgr_obj ***held)
+{
+	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_obj **arr;
+	u32 i, n = 0;
+
+	mutex_lock(&l->mutex);
+	for (i = 0; i < l->len; i++)
+		n += !!l->items[i]->obj;
+	arr = kvmalloc_array(max(n, 1U), sizeof(*arr), GFP_KERNEL_ACCOUNT);
+	if (!arr) {
+		mutex_unlock(&l->mutex);
+		return -ENOMEM;
+	}
+	for (i = 0, n = 0; i < l->len; i++) {
+		struct syncmgr_obj *o = l->items[i]->obj;
+
+		if (!o)
+			continue;
+		refcount_inc(&o->ref);
+		arr[n++] = o;
+	}
+	mutex_unlock(&l->mutex);
+	*held = arr;
+	return n;
+}
 
 static int syncmgr_list_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
 {
-	return -EOPNOTSUPP;
+	struct syncmgr_list *l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
+
+	if (!l)
+		return -ENOMEM;
+	mutex_init(&l->mutex);
+	obj->priv = l;
+	return 0;
+}
+
+/*
+ * The last reference is gone: nobody else can reach the list.  Only a
+ * file's release or a container dropping its item (both process context)
+ * can drop a list's last reference, never the exit probe (it puts only
+ * Locks and RLocks), so kvfree() may sleep here.
+ */
+static void syncmgr_list_destroy(struct syncmgr_obj *obj)
+{
+	struct syncmgr_list *l = to_list(obj);
+	u32 i;
+
+	for (i = 0; i < l->len; i++)
+		syncmgr_item_free(l->items[i]);
+	kvfree(l->items);
+	mutex_destroy(&l->mutex);
+	kfree(l);
+}
+
+/* Under base->lock: a snapshot, as every state report is. */
+static bool syncmgr_list_ready(struct syncmgr_obj *obj)
+{
+	return READ_ONCE(to_list(obj)->len);
+}
+
+static void syncmgr_list_state(struct syncmgr_obj *obj,
+			       struct syncmgr_state *st)
+{
+	st->value = READ_ONCE(to_list(obj)->len);
 }
 
 const struct syncmgr_ops syncmgr_list_ops = {
+	.features	= SYNCMGR_FEAT_LIST,
 	.init		= syncmgr_list_init,
+	.destroy	= syncmgr_list_destroy,
+	.data		= syncmgr_list_data,
+	.handles	= syncmgr_list_handles,
+	.ready		= syncmgr_list_ready,
+	.state		= syncmgr_list_state,
 };

@@ -222,13 +222,84 @@ int sm_values_encode(void *buf, size_t size, const struct sm_value *v,
 int sm_values_decode(const void *buf, size_t size, struct sm_value *v,
 		     unsigned int n);
 
+/*
+ * A Python slice l[start:stop:step] (list, Array).  flags:
+ * SYNCMGR_DATA_NO_START / SYNCMGR_DATA_NO_STOP for an omitted bound
+ * (l[:3], l[::-1]); negative bounds count from the end and bounds are
+ * normalised as slice.indices() does.  step must not be 0 (-EINVAL).
+ */
+struct sm_slice {
+	int64_t start, stop, step;
+	unsigned int flags;
+};
+
 /* @QUEUE@ */
 
 /* @VALUE@ */
 
 /* @DICT@ */
 
-/* @LIST@ */
+/*
+ * list: Python's list of typed values, shared between processes.  Every
+ * call returns 0, a count, an index or -errno, and a failed call changes
+ * nothing.  Indices count from the end when negative; out of range is
+ * -ERANGE (IndexError).  Values stored are copies; a HANDLE keeps its
+ * object alive and a reader gets a new fd (O_CLOEXEC) for it; storing a
+ * list into itself, directly or through other containers, is -ELOOP.
+ * A value coming out points into buf; if it does not fit: -EMSGSIZE with
+ * buf->needed set, and nothing taken (pop keeps the value).  A list holds
+ * at most the module's max_list_len values (-E2BIG beyond), and stored
+ * bytes count against the user's quota (-EDQUOT).
+ */
+int sm_list_create(unsigned int flags);
+/* len(l). */
+int sm_list_len(int list);
+/* l.append(v), l.extend(vals) (and l += vals). */
+int sm_list_append(int list, const struct sm_value *v);
+int sm_list_extend(int list, const struct sm_value *vals, unsigned int n);
+/* l.insert(index, v): index clamped to the list, as Python does. */
+int sm_list_insert(int list, int64_t index, const struct sm_value *v);
+/* *out = l[index]; l[index] = v; del l[index]. */
+int sm_list_get(int list, int64_t index, struct sm_value *out,
+		struct sm_buf *buf);
+int sm_list_set(int list, int64_t index, const struct sm_value *v);
+int sm_list_del(int list, int64_t index);
+/*
+ * l[slice]: up to max values, as many as fit in buf (at least one, else
+ * -EMSGSIZE); returns how many.  When fewer than the slice has came back,
+ * go on from start + returned * step.  An empty slice returns 0.
+ */
+int sm_list_get_slice(int list, const struct sm_slice *s,
+		      struct sm_value *out, unsigned int max,
+		      struct sm_buf *buf);
+/*
+ * l[slice] = vals: a step-1 slice takes any n (the list grows or shrinks);
+ * an extended slice needs exactly as many values as it has (-EINVAL).
+ */
+int sm_list_set_slice(int list, const struct sm_slice *s,
+		      const struct sm_value *vals, unsigned int n);
+int sm_list_del_slice(int list, const struct sm_slice *s);
+/* l.pop(index) (Python's default index is -1); -ERANGE if empty. */
+int sm_list_pop(int list, int64_t index, struct sm_value *out,
+		struct sm_buf *buf);
+/* l.remove(v): the first equal value; -ENOENT (ValueError) if none. */
+int sm_list_remove(int list, const struct sm_value *v);
+/*
+ * l.index(v, start, stop): the first index of an equal value in
+ * [start, stop) (clamped as Python does; 0, INT64_MAX for all), -ENOENT.
+ */
+int sm_list_index(int list, const struct sm_value *v, int64_t start,
+		  int64_t stop);
+/* l.count(v); v in l (1 or 0). */
+int sm_list_count(int list, const struct sm_value *v);
+int sm_list_contains(int list, const struct sm_value *v);
+/* l.reverse(); l.sort(reverse=...): stable; -EINVAL if unorderable. */
+int sm_list_reverse(int list);
+int sm_list_sort(int list, int reverse);
+/* l *= n (n <= 0 empties it); l.clear(); l.copy() -> a new list handle. */
+int sm_list_repeat(int list, int64_t n);
+int sm_list_clear(int list);
+int sm_list_copy(int list);
 
 #ifdef __cplusplus
 }
