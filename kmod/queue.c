@@ -1,16 +1,517 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Not built yet: creating this type fails with EOPNOTSUPP and the
- * version ioctl does not advertise it.
+ * Queue: Python's queue.Queue and JoinableQueue of typed values.
+ *
+ * The items are a FIFO list under the object's spinlock.  Every hand-off
+ * is direct: a put that finds getters blocked gives them its items (the
+ * getter wakes with the items already its own), and a get that makes room
+ * moves the items of the oldest blocked putter into the queue.  A getter
+ * copies out after its items left the list, with the lock dropped; until
+ * it is done they stay "in flight" (they still occupy room, so a failed
+ * copy-out can put them back at the head without passing maxsize).  A
+ * getter that cannot deliver (buffer too small, fault) puts them back:
+ * nothing is lost or duplicated.  A blocked putter's items not yet in the
+ * queue, and a getter's items in flight, are listed in q->calls, so the
+ * cycle check (ops->handles) sees every handle the queue holds.
+ *
+ * Lock order: syncmgr_nest_mutex -> obj->lock (handles) -> poll wait queue
+ * lock.  Items are copied in before obj->lock is taken, copied out and
+ * freed after it is dropped (freeing takes the per-user table lock and
+ * may drop the last reference to a nested object).
+ *
+ * Waiters: getters and putters on q->getters / q->putters (each a
+ * struct syncmgr_qcall on its task's stack), joiners on obj->waiters.
  */
+#include <linux/minmax.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+
 #include "syncmgr.h"
+
+/* Most values one GET returns (bounds the fds reserved per call). */
+#define SYNCMGR_QUEUE_BATCH	1024U
+
+struct syncmgr_queue {
+	/* protected by obj->lock */
+	struct list_head items;		/* FIFO of struct syncmgr_item */
+	u32 len;			/* items on the list (qsize) */
+	u32 inflight;			/* taken by getters still copying */
+	u32 maxsize;			/* 0: unbounded */
+	u64 unfinished;			/* puts not yet task_done() */
+	struct list_head getters;	/* struct syncmgr_qcall, FIFO */
+	struct list_head putters;
+	struct list_head calls;		/* calls holding items off the list */
+};
+
+/* One PUT or GET in progress, on its task's stack. */
+struct syncmgr_qcall {
+	struct syncmgr_waiter w;	/* in q->getters or q->putters */
+	struct list_head node;		/* in q->calls while it holds items */
+	struct list_head items;		/* put: still to put; get: taken */
+	u32 n;				/* put: items put; get: items taken */
+	u32 max;			/* get: most values wanted */
+	u32 room;			/* get: bytes of the caller's buffer */
+	u32 needed;			/* get: size of the head (EMSGSIZE) */
+};
+
+static void syncmgr_qcall_init(struct syncmgr_qcall *c)
+{
+	memset(c, 0, sizeof(*c));
+	syncmgr_waiter_init(&c->w, NULL);
+	INIT_LIST_HEAD(&c->node);
+	INIT_LIST_HEAD(&c->items);
+}
+
+static struct syncmgr_qcall *syncmgr_qcall_first(struct list_head *list)
+{
+	return list_first_entry_or_null(list, struct syncmgr_qcall, w.node);
+}
+
+/* Would one more item fit now? */
+static bool syncmgr_queue_room(struct syncmgr_queue *q)
+{
+	return !q->maxsize || q->len + q->inflight < q->maxsize;
+}
+
+/* Block c on list (q->getters or q->putters), in FIFO order. */
+static void syncmgr_queue_wait_on(struct syncmgr_obj *obj,
+				  struct syncmgr_qcall *c,
+				  struct list_head *list)
+{
+	syncmgr_enqueue(obj, &c->w);
+	list_move_tail(&c->w.node, list);
+}
+
+/* Poll sleepers: readable and writable may both have changed. */
+static void syncmgr_queue_changed(struct syncmgr_obj *obj)
+{
+	if (wq_has_sleeper(&obj->poll_wq))
+		wake_up_poll(&obj->poll_wq, EPOLLIN | EPOLLRDNORM |
+			     EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * Take for getter c as many items from the head as it wants and its
+ * buffer holds.  Returns how many; 0 (c->needed set) if the head alone
+ * does not fit.  The queue must not be empty.
+ */
+static u32 syncmgr_queue_take(struct syncmgr_obj *obj, struct syncmgr_qcall *c)
+{
+	struct syncmgr_queue *q = obj->priv;
+	struct syncmgr_item *it, *tmp;
+	u32 used = 0;
+
+	lockdep_assert_held(&obj->lock);
+	list_for_each_entry_safe(it, tmp, &q->items, node) {
+		size_t size = syncmgr_item_size(it);
+
+		if (c->n == c->max || size > c->room - used)
+			break;
+		used += size;
+		list_move_tail(&it->node, &c->items);
+		c->n++;
+	}
+	if (!c->n) {
+		it = list_first_entry(&q->items, struct syncmgr_item, node);
+		c->needed = syncmgr_item_size(it);
+		return 0;
+	}
+	q->len -= c->n;
+	q->inflight += c->n;
+	list_add_tail(&c->node, &q->calls);
+	return c->n;
+}
+
+/* Move the items of putter c into the queue while there is room. */
+static void syncmgr_queue_push(struct syncmgr_obj *obj, struct syncmgr_qcall *c)
+{
+	struct syncmgr_queue *q = obj->priv;
+
+	lockdep_assert_held(&obj->lock);
+	while (!list_empty(&c->items) && syncmgr_queue_room(q)) {
+		list_move_tail(c->items.next, &q->items);
+		q->len++;
+		q->unfinished++;
+		c->n++;
+	}
+}
+
+/*
+ * After any change: hand items to blocked getters and room to blocked
+ * putters, oldest first, until neither can proceed.  Afterwards getters
+ * wait only on an empty queue and putters only on a full one.
+ */
+static void syncmgr_queue_settle(struct syncmgr_obj *obj)
+{
+	struct syncmgr_queue *q = obj->priv;
+	struct syncmgr_qcall *c;
+
+	lockdep_assert_held(&obj->lock);
+	for (;;) {
+		c = q->len ? syncmgr_qcall_first(&q->getters) : NULL;
+		if (c) {
+			syncmgr_grant(&c->w, syncmgr_queue_take(obj, c) ?
+				      0 : -EMSGSIZE);
+			continue;
+		}
+		c = syncmgr_queue_room(q) ?
+		    syncmgr_qcall_first(&q->putters) : NULL;
+		if (!c)
+			break;
+		syncmgr_queue_push(obj, c);
+		if (list_empty(&c->items)) {
+			list_del_init(&c->node);
+			syncmgr_grant(&c->w, 0);
+		}
+	}
+	syncmgr_queue_changed(obj);
+}
+
+/*
+ * PUT: copy the batch in (all or nothing), refuse cycles, then put in
+ * order, blocking while full.  Items not put by the deadline are freed.
+ */
+static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_queue *q = obj->priv;
+	bool nowait = d->flags & SYNCMGR_DATA_NOWAIT;
+	struct syncmgr_qcall c;
+	bool nested, wait = false;
+	int ret;
+
+	syncmgr_qcall_init(&c);
+	ret = syncmgr_items_in(d, d->count, &c.items);
+	if (ret)
+		return ret;
+	ret = syncmgr_nest_begin(obj, &c.items, &nested);
+	if (ret) {
+		syncmgr_items_free(&c.items);
+		return ret;
+	}
+
+	spin_lock(&obj->lock);
+	if (list_empty(&q->putters))
+		syncmgr_queue_push(obj, &c);
+	if (!list_empty(&c.items) && !nowait && !syncmgr_expired(d->deadline)) {
+		/* The rest stays visible to the cycle check while we wait. */
+		list_add_tail(&c.node, &q->calls);
+		syncmgr_queue_wait_on(obj, &c, &q->putters);
+		wait = true;
+	}
+	syncmgr_queue_settle(obj);
+	spin_unlock(&obj->lock);
+	syncmgr_nest_end(nested);
+
+	if (wait) {
+		ret = syncmgr_sleep(&c.w, d->deadline, TASK_INTERRUPTIBLE);
+		spin_lock(&obj->lock);
+		if (!c.w.granted)
+			syncmgr_dequeue(&c.w);
+		list_del_init(&c.node);
+		spin_unlock(&obj->lock);
+	}
+	syncmgr_items_free(&c.items);		/* what was not put */
+	if (c.n)
+		return c.n;
+	if (ret)
+		return ret;
+	return nowait ? -EAGAIN : -ETIMEDOUT;
+}
+
+/*
+ * A getter is done with its items: the first delivered ones are gone,
+ * the others go back to the head, in their order.
+ */
+static void syncmgr_queue_finish(struct syncmgr_obj *obj,
+				 struct syncmgr_qcall *c, u32 delivered)
+{
+	struct syncmgr_queue *q = obj->priv;
+	LIST_HEAD(done);
+	u32 i;
+
+	spin_lock(&obj->lock);
+	for (i = 0; i < delivered; i++)
+		list_move_tail(c->items.next, &done);
+	list_splice(&c->items, &q->items);
+	q->len += c->n - delivered;
+	q->inflight -= c->n;
+	list_del_init(&c->node);
+	syncmgr_queue_settle(obj);
+	spin_unlock(&obj->lock);
+	syncmgr_items_free(&done);
+}
+
+/* GET: wait until not empty, take up to count values that fit, copy out. */
+static long syncmgr_queue_get(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_queue *q = obj->priv;
+	struct syncmgr_qcall c;
+	struct syncmgr_item *it;
+	struct syncmgr_out o;
+	bool wait = false;
+	int ret;
+
+	if (!d->count)
+		return -EINVAL;
+	syncmgr_qcall_init(&c);
+	c.max = min3(d->count, SYNCMGR_QUEUE_BATCH,
+		     (u32)(d->out_size / sizeof(struct syncmgr_value)));
+	c.max = max(c.max, 1U);
+	c.room = d->out_size;
+	ret = syncmgr_out_init(&o, d, c.max);
+	if (ret)
+		return ret;
+
+	spin_lock(&obj->lock);
+	if (q->len)
+		ret = syncmgr_queue_take(obj, &c) ? 0 : -EMSGSIZE;
+	else if (d->flags & SYNCMGR_DATA_NOWAIT)
+		ret = -EAGAIN;
+	else if (syncmgr_expired(d->deadline))
+		ret = -ETIMEDOUT;
+	else
+		wait = true;
+	if (wait)
+		syncmgr_queue_wait_on(obj, &c, &q->getters);
+	spin_unlock(&obj->lock);
+
+	if (wait) {
+		ret = syncmgr_sleep(&c.w, d->deadline, TASK_INTERRUPTIBLE);
+		spin_lock(&obj->lock);
+		if (c.w.granted)
+			ret = c.w.result;	/* success wins */
+		else
+			syncmgr_dequeue(&c.w);
+		spin_unlock(&obj->lock);
+	}
+	if (ret) {
+		o.needed = c.needed;
+		return syncmgr_out_end(&o, ret);
+	}
+
+	list_for_each_entry(it, &c.items, node) {
+		if (!syncmgr_out_room(&o, it))
+			break;
+		ret = syncmgr_out_put(&o, it);
+		if (ret)
+			break;
+	}
+	ret = syncmgr_out_end(&o, ret);
+	syncmgr_queue_finish(obj, &c, ret > 0 ? ret : 0);
+	return ret;
+}
+
+/* TASK_DONE: count times task_done(); too many: EINVAL, nothing changed. */
+static long syncmgr_queue_task_done(struct syncmgr_obj *obj, u32 count)
+{
+	struct syncmgr_queue *q = obj->priv;
+	struct syncmgr_waiter *w;
+	int ret = 0;
+
+	if (!count)
+		return -EINVAL;
+	spin_lock(&obj->lock);
+	if (count > q->unfinished) {
+		ret = -EINVAL;
+	} else {
+		q->unfinished -= count;
+		while (!q->unfinished && (w = syncmgr_first_waiter(obj)))
+			syncmgr_grant(w, 0);
+	}
+	spin_unlock(&obj->lock);
+	return ret;
+}
+
+static long syncmgr_queue_join(struct syncmgr_obj *obj, u64 deadline)
+{
+	struct syncmgr_queue *q = obj->priv;
+
+	spin_lock(&obj->lock);
+	if (q->unfinished)
+		return syncmgr_block(obj, NULL, 0, deadline);
+	spin_unlock(&obj->lock);
+	return 0;
+}
+
+static long syncmgr_queue_len(struct syncmgr_obj *obj)
+{
+	struct syncmgr_queue *q = obj->priv;
+	u32 len;
+
+	spin_lock(&obj->lock);
+	len = q->len;
+	spin_unlock(&obj->lock);
+	return min_t(u32, len, INT_MAX);
+}
+
+/* Which fields of struct syncmgr_data a command reads; the rest must be 0. */
+#define SM_Q_IN		BIT(0)		/* in, in_size */
+#define SM_Q_OUT	BIT(1)		/* out, out_size */
+#define SM_Q_COUNT	BIT(2)
+#define SM_Q_DEADLINE	BIT(3)
+#define SM_Q_NOWAIT	BIT(4)		/* flags: SYNCMGR_DATA_NOWAIT */
+
+static bool syncmgr_queue_args_ok(const struct syncmgr_data *d,
+				  unsigned int use)
+{
+	u32 flags = use & SM_Q_NOWAIT ? SYNCMGR_DATA_NOWAIT : 0;
+
+	if (d->start || d->stop || d->step || d->cursor || (d->flags & ~flags))
+		return false;
+	if (!(use & SM_Q_IN) && (d->in || d->in_size))
+		return false;
+	if (!(use & SM_Q_OUT) && (d->out || d->out_size))
+		return false;
+	if (!(use & SM_Q_COUNT) && d->count)
+		return false;
+	return (use & SM_Q_DEADLINE) || !d->deadline;
+}
+
+static long syncmgr_queue_data(struct syncmgr_obj *obj, unsigned int cmd,
+			       struct syncmgr_data *d,
+			       struct syncmgr_data __user *argp)
+{
+	const unsigned int wait = SM_Q_COUNT | SM_Q_DEADLINE | SM_Q_NOWAIT;
+
+	switch (cmd) {
+	case SYNCMGR_IOC_PUT:
+		if (!syncmgr_queue_args_ok(d, SM_Q_IN | wait))
+			return -EINVAL;
+		return syncmgr_queue_put(obj, d);
+	case SYNCMGR_IOC_GET:
+		if (!syncmgr_queue_args_ok(d, SM_Q_OUT | wait))
+			return -EINVAL;
+		return syncmgr_queue_get(obj, d);
+	case SYNCMGR_IOC_TASK_DONE:
+		if (!syncmgr_queue_args_ok(d, SM_Q_COUNT))
+			return -EINVAL;
+		return syncmgr_queue_task_done(obj, d->count);
+	case SYNCMGR_IOC_JOIN:
+		if (!syncmgr_queue_args_ok(d, SM_Q_DEADLINE))
+			return -EINVAL;
+		return syncmgr_queue_join(obj, d->deadline);
+	case SYNCMGR_IOC_LEN:
+		if (!syncmgr_queue_args_ok(d, 0))
+			return -EINVAL;
+		return syncmgr_queue_len(obj);
+	}
+	return -EBADFD;
+}
+
+/*
+ * The objects behind the handles on list; stores them in held (taking a
+ * reference) while n < max.  Returns the new n.
+ */
+static u32 syncmgr_queue_scan(struct list_head *list,
+			      struct syncmgr_obj **held, u32 n, u32 max)
+{
+	struct syncmgr_item *it;
+
+	list_for_each_entry(it, list, node) {
+		if (!it->obj)
+			continue;
+		if (held && n < max) {
+			refcount_inc(&it->obj->ref);
+			held[n] = it->obj;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Every handle held: queued, handed to getters, waiting in putters. */
+static u32 syncmgr_queue_scan_all(struct syncmgr_obj *obj,
+				  struct syncmgr_obj **held, u32 max)
+{
+	struct syncmgr_queue *q = obj->priv;
+	struct syncmgr_qcall *c;
+	u32 n;
+
+	lockdep_assert_held(&obj->lock);
+	n = syncmgr_queue_scan(&q->items, held, 0, max);
+	list_for_each_entry(c, &q->calls, node)
+		n = syncmgr_queue_scan(&c->items, held, n, max);
+	return n;
+}
+
+static int syncmgr_queue_handles(struct syncmgr_obj *obj,
+				 struct syncmgr_obj ***held)
+{
+	struct syncmgr_obj **arr = NULL;
+	u32 max = 0, n;
+
+	for (;;) {
+		spin_lock(&obj->lock);
+		n = syncmgr_queue_scan_all(obj, NULL, 0);
+		if (n <= max)
+			break;
+		spin_unlock(&obj->lock);
+		kvfree(arr);
+		max = n;
+		arr = kvmalloc_array(max, sizeof(*arr), GFP_KERNEL_ACCOUNT);
+		if (!arr)
+			return -ENOMEM;
+	}
+	syncmgr_queue_scan_all(obj, arr, n);
+	spin_unlock(&obj->lock);
+	*held = arr;
+	return n;
+}
 
 static int syncmgr_queue_init(struct syncmgr_obj *obj,
 			      const struct syncmgr_create *args)
 {
-	return -EOPNOTSUPP;
+	struct syncmgr_queue *q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+
+	if (!q)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&q->items);
+	INIT_LIST_HEAD(&q->getters);
+	INIT_LIST_HEAD(&q->putters);
+	INIT_LIST_HEAD(&q->calls);
+	q->maxsize = args->value;
+	obj->priv = q;
+	return 0;
+}
+
+/* The last reference: no call is in progress; free every item. */
+static void syncmgr_queue_destroy(struct syncmgr_obj *obj)
+{
+	struct syncmgr_queue *q = obj->priv;
+
+	WARN_ON_ONCE(!list_empty(&q->calls));
+	syncmgr_items_free(&q->items);
+	kfree(q);
+}
+
+static bool syncmgr_queue_ready(struct syncmgr_obj *obj)
+{
+	struct syncmgr_queue *q = obj->priv;
+
+	return q->len;
+}
+
+static bool syncmgr_queue_writable(struct syncmgr_obj *obj)
+{
+	return syncmgr_queue_room(obj->priv);
+}
+
+static void syncmgr_queue_state(struct syncmgr_obj *obj,
+				struct syncmgr_state *st)
+{
+	struct syncmgr_queue *q = obj->priv;
+
+	st->value = q->len;
+	st->max = q->maxsize;
 }
 
 const struct syncmgr_ops syncmgr_queue_ops = {
+	.features	= SYNCMGR_FEAT_QUEUE,
 	.init		= syncmgr_queue_init,
+	.destroy	= syncmgr_queue_destroy,
+	.data		= syncmgr_queue_data,
+	.handles	= syncmgr_queue_handles,
+	.ready		= syncmgr_queue_ready,
+	.writable	= syncmgr_queue_writable,
+	.state		= syncmgr_queue_state,
 };

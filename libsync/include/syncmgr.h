@@ -233,7 +233,50 @@ struct sm_slice {
 	unsigned int flags;
 };
 
-/* @QUEUE@ */
+/*
+ * Queue: Python's queue.Queue / JoinableQueue of typed values, shared
+ * between processes.  maxsize 0 is unbounded (still bounded by the
+ * per-user byte quota).  put blocks while the queue is full, get while it
+ * is empty; the _nowait forms fail at once with -EAGAIN (Python's Full /
+ * Empty), a wait that runs out of time with -ETIMEDOUT.  A value put is a
+ * copy; a HANDLE put keeps its object alive, and the getter receives a new
+ * fd (O_CLOEXEC) for it.  Storing a queue into itself, directly or through
+ * other containers, is -ELOOP.
+ *
+ * put_many puts the n values in order, blocking while full, and returns
+ * how many were put (fewer only if the time ran out after the first; the
+ * rest are dropped).  get_many waits until the queue is not empty and
+ * returns up to max values (at most 1024 per call), as many as fit in buf
+ * (at least one).  A value that does not fit: -EMSGSIZE, buf->needed set,
+ * nothing taken.  get's out[] points into buf.
+ *
+ * task_done: -EINVAL (nothing changed) when called more times than values
+ * were put; join waits until every value put was marked done.
+ */
+int sm_queue_create(unsigned int maxsize, unsigned int flags);
+int sm_queue_put(int q, const struct sm_value *v, int64_t timeout_ns);
+int sm_queue_put_until(int q, const struct sm_value *v, uint64_t deadline);
+int sm_queue_put_nowait(int q, const struct sm_value *v);
+int sm_queue_put_many(int q, const struct sm_value *v, unsigned int n,
+		      int64_t timeout_ns);
+int sm_queue_put_many_until(int q, const struct sm_value *v, unsigned int n,
+			    uint64_t deadline);
+int sm_queue_get(int q, struct sm_value *out, struct sm_buf *buf,
+		 int64_t timeout_ns);
+int sm_queue_get_until(int q, struct sm_value *out, struct sm_buf *buf,
+		       uint64_t deadline);
+int sm_queue_get_nowait(int q, struct sm_value *out, struct sm_buf *buf);
+int sm_queue_get_many(int q, struct sm_value *out, unsigned int max,
+		      struct sm_buf *buf, int64_t timeout_ns);
+int sm_queue_get_many_until(int q, struct sm_value *out, unsigned int max,
+			    struct sm_buf *buf, uint64_t deadline);
+int sm_queue_qsize(int q);
+int sm_queue_maxsize(int q);
+int sm_queue_empty(int q);	/* 1 or 0 */
+int sm_queue_full(int q);	/* 1 or 0 */
+int sm_queue_task_done(int q);
+int sm_queue_join(int q, int64_t timeout_ns);	/* 0 or -ETIMEDOUT */
+int sm_queue_join_until(int q, uint64_t deadline);
 
 /* @VALUE@ */
 
