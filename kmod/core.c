@@ -123,6 +123,19 @@ void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes)
 	spin_unlock(&syncmgr_users_lock);
 }
 
+/* Bytes of stored values uid has now (fdinfo: tests watch them return). */
+static unsigned long syncmgr_user_bytes(kuid_t uid)
+{
+	struct syncmgr_user *u;
+	unsigned long bytes;
+
+	spin_lock(&syncmgr_users_lock);
+	u = syncmgr_user_find(uid);
+	bytes = u ? u->bytes : 0;
+	spin_unlock(&syncmgr_users_lock);
+	return bytes;
+}
+
 static void syncmgr_user_uncharge(kuid_t uid)
 {
 	struct syncmgr_user *u;
@@ -580,6 +593,8 @@ static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "syncmgr-waiters:\t%u\n", st.waiters);
 	seq_printf(m, "syncmgr-owner:\t%u\n", st.owner);
 	seq_printf(m, "syncmgr-status:\t%#x\n", st.status);
+	seq_printf(m, "syncmgr-user-bytes:\t%lu\n",
+		   syncmgr_user_bytes(obj->uid));
 }
 
 static int syncmgr_obj_release(struct inode *inode, struct file *file)

@@ -1,16 +1,845 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Not built yet: creating this type fails with EOPNOTSUPP and the
- * version ioctl does not advertise it.
+ * dict and Namespace: insertion-ordered hash maps of typed values.  A
+ * Namespace is a dict whose keys must be STR.
+ *
+ * Each entry is in two structures at once:
+ *  - a hash table (a power-of-two array of hlist buckets, indexed by the
+ *    keyed SipHash of the key, syncmgr_item_hash) for O(1) average lookup,
+ *    insert and delete; it doubles when the entries outnumber the buckets
+ *    and halves when they fall under an eighth, rehashing under the mutex
+ *    (an allocation failure there only costs speed);
+ *  - an rbtree ordered by a sequence number given at insertion and never
+ *    reused (a replaced value keeps its entry, so its key keeps its place).
+ *    In-order is insertion order: popitem takes the last node, and an
+ *    iteration cursor is the sequence number of the last entry returned,
+ *    so the next page starts at the first entry with a larger number:
+ *    O(log n) to find, then O(1) per entry (rb_next).  A key deleted
+ *    meanwhile simply is not there any more; one present throughout is
+ *    returned exactly once since numbers only grow along the order.
+ *
+ * Lock order (outer to inner):
+ *   syncmgr_nest_mutex (item.c)  ->  syncmgr_dict.mutex
+ *   syncmgr_dict.mutex  ->  the per-user table lock (charging clones),
+ *                           file creation for handles going out
+ * Values are copied in before the mutex is taken; copying out happens
+ * under it (allowed: it is a sleeping lock), fds are installed after it.
+ * Removed items are freed after it is dropped.  Nothing here runs under a
+ * spinlock: the state and ready hooks read only the entry count.
+ *
+ * destroy runs when the last reference goes; for a dict that is a file
+ * release or the freeing of an item holding it, both process context.
  */
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fcntl.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
 #include "syncmgr.h"
+
+#define SYNCMGR_DICT_MIN_BUCKETS	8
+/* Most values one ITER page returns (bounds the fd bookkeeping). */
+#define SYNCMGR_DICT_PAGE_MAX		8192
+
+struct syncmgr_dict_entry {
+	struct hlist_node hnode;	/* in its bucket */
+	struct rb_node rb;		/* in the order, by seq */
+	u64 hash;
+	u64 seq;
+	struct syncmgr_item *key, *value;
+};
+
+struct syncmgr_dict {
+	struct mutex mutex;		/* serialises every operation */
+	/* protected by mutex */
+	struct hlist_head *buckets;
+	u32 nbuckets;			/* a power of two */
+	u32 nr_handles;			/* keys and values that are handles */
+	u64 last_seq;
+	struct rb_root order;
+	/* written under mutex, read locklessly by state */
+	u32 count;
+};
+
+static struct syncmgr_dict *syncmgr_dict(struct syncmgr_obj *obj)
+{
+	return obj->priv;
+}
+
+static bool syncmgr_is_ns(struct syncmgr_obj *obj)
+{
+	return obj->type == SYNCMGR_TYPE_NAMESPACE;
+}
+
+static struct hlist_head *syncmgr_dict_buckets_alloc(u32 n)
+{
+	return kvcalloc(n, sizeof(struct hlist_head), GFP_KERNEL_ACCOUNT);
+}
 
 static int syncmgr_dict_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
 {
-	return -EOPNOTSUPP;
+	struct syncmgr_dict *dt;
+
+	if (args->flags & ~SYNCMGR_CREATE_NO_CLOEXEC)
+		return -EINVAL;
+	dt = kzalloc(sizeof(*dt), GFP_KERNEL_ACCOUNT);
+	if (!dt)
+		return -ENOMEM;
+	dt->buckets = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS);
+	if (!dt->buckets) {
+		kfree(dt);
+		return -ENOMEM;
+	}
+	dt->nbuckets = SYNCMGR_DICT_MIN_BUCKETS;
+	dt->order = RB_ROOT;
+	mutex_init(&dt->mutex);
+	obj->priv = dt;
+	return 0;
+}
+
+static void syncmgr_dict_entry_free(struct syncmgr_dict_entry *e)
+{
+	syncmgr_item_free(e->key);
+	syncmgr_item_free(e->value);
+	kfree(e);
+}
+
+/* Free every entry of a detached order tree. */
+static void syncmgr_dict_free_tree(struct rb_root *root, bool can_sleep)
+{
+	struct syncmgr_dict_entry *e, *tmp;
+	unsigned int n = 0;
+
+	rbtree_postorder_for_each_entry_safe(e, tmp, root, rb) {
+		syncmgr_dict_entry_free(e);
+		if (can_sleep && !(++n & 1023))
+			cond_resched();
+	}
+	*root = RB_ROOT;
+}
+
+static void syncmgr_dict_destroy(struct syncmgr_obj *obj)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+
+	syncmgr_dict_free_tree(&dt->order, false);
+	kvfree(dt->buckets);
+	mutex_destroy(&dt->mutex);
+	kfree(dt);
+}
+
+static struct hlist_head *syncmgr_dict_bucket(struct syncmgr_dict *dt, u64 hash)
+{
+	return &dt->buckets[hash & (dt->nbuckets - 1)];
+}
+
+static struct syncmgr_dict_entry *
+syncmgr_dict_find(struct syncmgr_dict *dt, const struct syncmgr_item *key,
+		  u64 hash)
+{
+	struct syncmgr_dict_entry *e;
+
+	lockdep_assert_held(&dt->mutex);
+	hlist_for_each_entry(e, syncmgr_dict_bucket(dt, hash), hnode)
+		if (e->hash == hash && syncmgr_item_equal(e->key, key))
+			return e;
+	return NULL;
+}
+
+/* Rehash into n buckets; on allocation failure keep the old table. */
+static void syncmgr_dict_resize(struct syncmgr_dict *dt, u32 n)
+{
+	struct hlist_head *old = dt->buckets, *fresh;
+	struct syncmgr_dict_entry *e;
+	struct hlist_node *tmp;
+	u32 i, oldn = dt->nbuckets;
+
+	lockdep_assert_held(&dt->mutex);
+	if (n == oldn)
+		return;
+	fresh = syncmgr_dict_buckets_alloc(n);
+	if (!fresh)
+		return;
+	dt->buckets = fresh;
+	dt->nbuckets = n;
+	for (i = 0; i < oldn; i++)
+		hlist_for_each_entry_safe(e, tmp, &old[i], hnode) {
+			hlist_del(&e->hnode);
+			hlist_add_head(&e->hnode, syncmgr_dict_bucket(dt, e->hash));
+		}
+	kvfree(old);
+}
+
+/* Room for extra more entries at load factor <= 1 (best effort). */
+static void syncmgr_dict_reserve(struct syncmgr_dict *dt, u32 extra)
+{
+	u64 want = (u64)dt->count + extra;
+	u32 n = dt->nbuckets;
+
+	while (n < want && n < (1U << 30))
+		n <<= 1;
+	syncmgr_dict_resize(dt, n);
+}
+
+/* Under an eighth full: halve until at least a quarter full. */
+static void syncmgr_dict_maybe_shrink(struct syncmgr_dict *dt)
+{
+	u32 n = dt->nbuckets;
+
+	if (n <= SYNCMGR_DICT_MIN_BUCKETS || dt->count >= n / 8)
+		return;
+	while (n > SYNCMGR_DICT_MIN_BUCKETS && dt->count < n / 4)
+		n >>= 1;
+	syncmgr_dict_resize(dt, n);
+}
+
+static u32 syncmgr_dict_entry_handles(const struct syncmgr_dict_entry *e)
+{
+	return !!e->key->obj + !!e->value->obj;
+}
+
+/* Append e (key, value, hash set) as the newest entry. */
+static void syncmgr_dict_link(struct syncmgr_dict *dt,
+			      struct syncmgr_dict_entry *e)
+{
+	struct rb_node **link = &dt->order.rb_node, *parent = NULL;
+
+	lockdep_assert_held(&dt->mutex);
+	e->seq = ++dt->last_seq;
+	hlist_add_head(&e->hnode, syncmgr_dict_bucket(dt, e->hash));
+	while (*link) {
+		parent = *link;
+		link = &parent->rb_right;
+	}
+	rb_link_node(&e->rb, parent, link);
+	rb_insert_color(&e->rb, &dt->order);
+	dt->nr_handles += syncmgr_dict_entry_handles(e);
+	WRITE_ONCE(dt->count, dt->count + 1);
+	if (dt->count > dt->nbuckets)
+		syncmgr_dict_reserve(dt, 0);
+}
+
+static void syncmgr_dict_unlink(struct syncmgr_dict *dt,
+				struct syncmgr_dict_entry *e)
+{
+	lockdep_assert_held(&dt->mutex);
+	hlist_del(&e->hnode);
+	rb_erase(&e->rb, &dt->order);
+	dt->nr_handles -= syncmgr_dict_entry_handles(e);
+	WRITE_ONCE(dt->count, dt->count - 1);
+}
+
+/* Give e a new value; the old one goes onto garbage. */
+static void syncmgr_dict_replace(struct syncmgr_dict *dt,
+				 struct syncmgr_dict_entry *e,
+				 struct syncmgr_item *value,
+				 struct list_head *garbage)
+{
+	dt->nr_handles -= !!e->value->obj;
+	list_add_tail(&e->value->node, garbage);
+	e->value = value;
+	dt->nr_handles += !!value->obj;
+}
+
+/* Keys a Namespace refuses: anything but a name. */
+static int syncmgr_dict_key_ok(struct syncmgr_obj *obj,
+			       const struct syncmgr_item *key)
+{
+	if (syncmgr_is_ns(obj) && key->type != SYNCMGR_VAL_STR)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * What each command reads of struct syncmgr_data; the rest must be zero.
+ * count is the number of values at in (0 taken as the fixed number).
+ */
+#define SM_IN		BIT(0)
+#define SM_OUT		BIT(1)
+#define SM_ITER		BIT(2)
+
+static int syncmgr_dict_check(const struct syncmgr_data *d, unsigned int use,
+			      u32 nin)
+{
+	if (d->start || d->stop || d->step || d->deadline)
+		return -EINVAL;
+	if (!(use & SM_IN) && (d->in || d->in_size))
+		return -EINVAL;
+	if (!(use & SM_OUT) && (d->out || d->out_size))
+		return -EINVAL;
+	if (!(use & SM_ITER) && (d->flags || d->cursor))
+		return -EINVAL;
+	if (use & SM_ITER) {
+		if (!(d->flags & (SYNCMGR_DATA_KEYS | SYNCMGR_DATA_VALUES)) ||
+		    d->flags & ~(SYNCMGR_DATA_KEYS | SYNCMGR_DATA_VALUES))
+			return -EINVAL;
+		return 0;
+	}
+	if (d->count && d->count != nin)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Check the request, copy its nin values in onto items, key first, and
+ * return the key (or an ERR_PTR, items empty).
+ */
+static struct syncmgr_item *syncmgr_dict_key_in(struct syncmgr_obj *obj,
+						struct syncmgr_data *d,
+						unsigned int use, u32 nin,
+						struct list_head *items)
+{
+	struct syncmgr_item *key;
+	int ret = syncmgr_dict_check(d, use, nin);
+
+	if (!ret)
+		ret = syncmgr_items_in(d, nin, items);
+	if (ret)
+		return ERR_PTR(ret);
+	key = list_first_entry(items, struct syncmgr_item, node);
+	ret = syncmgr_dict_key_ok(obj, key);
+	if (ret) {
+		syncmgr_items_free(items);
+		return ERR_PTR(ret);
+	}
+	return key;
+}
+
+/* Take e out; its items go onto garbage, freed after the mutex. */
+static void syncmgr_dict_remove(struct syncmgr_dict *dt,
+				struct syncmgr_dict_entry *e,
+				struct list_head *garbage)
+{
+	syncmgr_dict_unlink(dt, e);
+	list_add_tail(&e->key->node, garbage);
+	list_add_tail(&e->value->node, garbage);
+	kfree(e);
+	syncmgr_dict_maybe_shrink(dt);
+}
+
+/* LOOKUP and POP: the value of a key, removed if pop. */
+static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
+			     bool pop)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_dict_entry *e;
+	struct syncmgr_item *key;
+	struct syncmgr_out o;
+	LIST_HEAD(items);
+	int ret;
+	u64 hash;
+
+	key = syncmgr_dict_key_in(obj, d, SM_IN | SM_OUT, 1, &items);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	hash = syncmgr_item_hash(key);
+	ret = syncmgr_out_init(&o, d, 1);
+	if (ret)
+		goto out;
+
+	mutex_lock(&dt->mutex);
+	e = syncmgr_dict_find(dt, key, hash);
+	if (!e)
+		ret = -ENOENT;
+	else if (!syncmgr_out_room(&o, e->value))
+		ret = -EMSGSIZE;
+	else
+		ret = syncmgr_out_put(&o, e->value);
+	if (!ret && pop)
+		syncmgr_dict_remove(dt, e, &items);
+	mutex_unlock(&dt->mutex);
+	ret = syncmgr_out_end(&o, ret);
+out:
+	syncmgr_items_free(&items);
+	return ret;
+}
+
+/* POPITEM: the newest entry, key then value. */
+static long syncmgr_dict_popitem(struct syncmgr_obj *obj,
+				 struct syncmgr_data *d)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_dict_entry *e = NULL;
+	struct syncmgr_out o;
+	struct rb_node *last;
+	size_t need;
+	int ret;
+
+	ret = syncmgr_dict_check(d, SM_OUT, 0);
+	if (ret)
+		return ret;
+	ret = syncmgr_out_init(&o, d, 2);
+	if (ret)
+		return ret;
+
+	mutex_lock(&dt->mutex);
+	last = rb_last(&dt->order);
+	if (!last) {
+		ret = -ENOENT;
+		goto unlock;
+	}
+	e = rb_entry(last, struct syncmgr_dict_entry, rb);
+	need = syncmgr_item_size(e->key) + syncmgr_item_size(e->value);
+	if (need > o.size) {
+		o.needed = need;
+		ret = -EMSGSIZE;
+		goto unlock;
+	}
+	ret = syncmgr_out_put(&o, e->key);
+	if (!ret)
+		ret = syncmgr_out_put(&o, e->value);
+	if (!ret) {
+		syncmgr_dict_unlink(dt, e);
+		syncmgr_dict_maybe_shrink(dt);
+	}
+unlock:
+	mutex_unlock(&dt->mutex);
+	ret = syncmgr_out_end(&o, ret);
+	if (ret >= 0)
+		syncmgr_dict_entry_free(e);
+	return ret;
+}
+
+/* CONTAINS and DELETE. */
+static long syncmgr_dict_contains(struct syncmgr_obj *obj,
+				  struct syncmgr_data *d, bool del)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_dict_entry *e;
+	struct syncmgr_item *key;
+	LIST_HEAD(items);
+	int ret;
+	u64 hash;
+
+	key = syncmgr_dict_key_in(obj, d, SM_IN, 1, &items);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	hash = syncmgr_item_hash(key);
+
+	mutex_lock(&dt->mutex);
+	e = syncmgr_dict_find(dt, key, hash);
+	if (!del)
+		ret = e ? 1 : 0;
+	else if (!e)
+		ret = -ENOENT;
+	else
+		syncmgr_dict_remove(dt, e, &items);
+	mutex_unlock(&dt->mutex);
+	syncmgr_items_free(&items);
+	return ret;
+}
+
+/*
+ * ASSIGN (one pair) and UPDATE (count / 2 pairs): all or nothing.  Every
+ * entry a new key may need is allocated before the mutex is taken, so
+ * nothing can fail once the dict starts changing.  A key already present
+ * keeps its entry, its place and its original key (as Python's dict).
+ */
+static long syncmgr_dict_store(struct syncmgr_obj *obj, struct syncmgr_data *d,
+			       bool update)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_dict_entry *e, **spare;
+	struct syncmgr_item *key, *value, *it;
+	u32 npairs, i, used = 0;
+	LIST_HEAD(garbage);
+	LIST_HEAD(items);
+	bool nested;
+	int ret;
+
+	ret = syncmgr_dict_check(d, SM_IN, update ? d->count : 2);
+	if (ret)
+		return ret;
+	if (update) {
+		if (d->count < 2 || d->count % 2)
+			return -EINVAL;
+		npairs = d->count / 2;
+	} else {
+		npairs = 1;
+	}
+	ret = syncmgr_items_in(d, npairs * 2, &items);
+	if (ret)
+		return ret;
+	i = 0;
+	list_for_each_entry(it, &items, node)
+		if (!(i++ % 2) && syncmgr_dict_key_ok(obj, it)) {
+			ret = -EINVAL;
+			goto free_items;
+		}
+	spare = kvmalloc_array(npairs, sizeof(*spare), GFP_KERNEL_ACCOUNT);
+	if (!spare) {
+		ret = -ENOMEM;
+		goto free_items;
+	}
+	for (i = 0; i < npairs; i++) {
+		spare[i] = kmalloc(sizeof(**spare), GFP_KERNEL_ACCOUNT);
+		if (!spare[i]) {
+			ret = -ENOMEM;
+			goto free_spare;
+		}
+		cond_resched();
+	}
+	ret = syncmgr_nest_begin(obj, &items, &nested);
+	if (ret)
+		goto free_spare;
+
+	mutex_lock(&dt->mutex);
+	syncmgr_dict_reserve(dt, npairs);
+	while (!list_empty(&items)) {
+		key = list_first_entry(&items, struct syncmgr_item, node);
+		value = list_next_entry(key, node);
+		list_del_init(&key->node);
+		list_del_init(&value->node);
+		e = syncmgr_dict_find(dt, key, syncmgr_item_hash(key));
+		if (e) {
+			syncmgr_dict_replace(dt, e, value, &garbage);
+			list_add_tail(&key->node, &garbage);
+			continue;
+		}
+		e = spare[used++];
+		e->key = key;
+		e->value = value;
+		e->hash = syncmgr_item_hash(key);
+		syncmgr_dict_link(dt, e);
+	}
+	mutex_unlock(&dt->mutex);
+	syncmgr_nest_end(nested);
+	ret = 0;
+	i = npairs;
+free_spare:
+	while (i-- > used)
+		kfree(spare[i]);
+	kvfree(spare);
+free_items:
+	syncmgr_items_free(&items);
+	syncmgr_items_free(&garbage);
+	return ret;
+}
+
+/*
+ * SETDEFAULT: the value stored under key, storing dflt first if there is
+ * none.  The cycle check matters only if dflt is stored.
+ */
+static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
+				    struct syncmgr_data *d)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_dict_entry *e, *fresh;
+	struct syncmgr_item *key, *dflt;
+	struct syncmgr_out o;
+	LIST_HEAD(items);
+	bool nested;
+	int ret, loop;
+	u64 hash;
+
+	key = syncmgr_dict_key_in(obj, d, SM_IN | SM_OUT, 2, &items);
+	if (IS_ERR(key))
+		return PTR_ERR(key);
+	dflt = list_next_entry(key, node);
+	hash = syncmgr_item_hash(key);
+	fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = syncmgr_out_init(&o, d, 1);
+	if (ret)
+		goto out;
+	loop = syncmgr_nest_begin(obj, &items, &nested);
+
+	mutex_lock(&dt->mutex);
+	e = syncmgr_dict_find(dt, key, hash);
+	if (e) {
+		ret = syncmgr_out_room(&o, e->value) ?
+		      syncmgr_out_put(&o, e->value) : -EMSGSIZE;
+	} else if (loop) {
+		ret = loop;
+	} else {
+		ret = syncmgr_out_room(&o, dflt) ?
+		      syncmgr_out_put(&o, dflt) : -EMSGSIZE;
+		if (!ret) {
+			list_del_init(&key->node);
+			list_del_init(&dflt->node);
+			fresh->key = key;
+			fresh->value = dflt;
+			fresh->hash = hash;
+			syncmgr_dict_link(dt, fresh);
+			fresh = NULL;
+		}
+	}
+	mutex_unlock(&dt->mutex);
+	syncmgr_nest_end(nested);
+	ret = syncmgr_out_end(&o, ret);
+out:
+	kfree(fresh);
+	syncmgr_items_free(&items);
+	return ret;
+}
+
+/* ITER: a page of keys, values or both, from the cursor on. */
+static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	bool keys = d->flags & SYNCMGR_DATA_KEYS;
+	bool values = d->flags & SYNCMGR_DATA_VALUES;
+	u32 per = keys + values, max, n = 0;
+	struct syncmgr_dict_entry *e;
+	struct syncmgr_out o;
+	struct rb_node *node;
+	u64 cursor = 0;
+	int ret;
+
+	ret = syncmgr_dict_check(d, SM_OUT | SM_ITER, 0);
+	if (ret)
+		return ret;
+	max = SYNCMGR_DICT_PAGE_MAX / per;
+	if (d->count && d->count < max)
+		max = d->count;
+	ret = syncmgr_out_init(&o, d, max * per);
+	if (ret)
+		return ret;
+
+	mutex_lock(&dt->mutex);
+	/* The first entry after the cursor: the order is by seq. */
+	node = dt->order.rb_node;
+	e = NULL;
+	while (node) {
+		struct syncmgr_dict_entry *x =
+			rb_entry(node, struct syncmgr_dict_entry, rb);
+
+		if (x->seq > d->cursor) {
+			e = x;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	for (; e && n < max; n++) {
+		size_t need = (keys ? syncmgr_item_size(e->key) : 0) +
+			      (values ? syncmgr_item_size(e->value) : 0);
+
+		if (need > o.size - o.used) {
+			if (!n)
+				o.needed = need;
+			break;
+		}
+		if (keys)
+			ret = syncmgr_out_put(&o, e->key);
+		if (!ret && values)
+			ret = syncmgr_out_put(&o, e->value);
+		if (ret)
+			break;
+		cursor = e->seq;
+		node = rb_next(&e->rb);
+		e = node ? rb_entry(node, struct syncmgr_dict_entry, rb) : NULL;
+	}
+	if (!e)
+		cursor = 0;		/* complete */
+	mutex_unlock(&dt->mutex);
+	/* Before any fd is installed: this write cannot be undone after. */
+	if (!ret && (n || !e) && put_user(cursor, &argp->cursor))
+		ret = -EFAULT;
+	ret = syncmgr_out_end(&o, ret);
+	return ret < 0 ? ret : (long)n;
+}
+
+static long syncmgr_dict_clear(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct hlist_head *fresh;
+	struct rb_root old;
+	int ret;
+
+	ret = syncmgr_dict_check(d, 0, 0);
+	if (ret)
+		return ret;
+	fresh = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS);
+	if (!fresh)
+		return -ENOMEM;
+	mutex_lock(&dt->mutex);
+	old = dt->order;
+	dt->order = RB_ROOT;
+	swap(fresh, dt->buckets);
+	dt->nbuckets = SYNCMGR_DICT_MIN_BUCKETS;
+	dt->nr_handles = 0;
+	WRITE_ONCE(dt->count, 0);
+	mutex_unlock(&dt->mutex);
+	kvfree(fresh);
+	syncmgr_dict_free_tree(&old, true);
+	return 0;
+}
+
+/* COPY: a new object of the same type with clones of every entry. */
+static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_create args = { .type = obj->type };
+	struct syncmgr_dict *dt = syncmgr_dict(obj), *nd;
+	struct syncmgr_dict_entry *e, *c;
+	struct syncmgr_obj *copy;
+	struct rb_node *node;
+	struct file *file;
+	int ret, fd;
+
+	ret = syncmgr_dict_check(d, 0, 0);
+	if (ret)
+		return ret;
+	copy = syncmgr_obj_new(obj->type, &args);
+	if (IS_ERR(copy))
+		return PTR_ERR(copy);
+	nd = syncmgr_dict(copy);
+
+	mutex_lock(&dt->mutex);
+	mutex_lock_nested(&nd->mutex, SINGLE_DEPTH_NESTING);
+	syncmgr_dict_reserve(nd, dt->count);
+	for (node = rb_first(&dt->order); node; node = rb_next(node)) {
+		e = rb_entry(node, struct syncmgr_dict_entry, rb);
+		c = kmalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
+		if (!c) {
+			ret = -ENOMEM;
+			break;
+		}
+		c->key = syncmgr_item_clone(e->key);
+		c->value = syncmgr_item_clone(e->value);
+		if (IS_ERR(c->key) || IS_ERR(c->value)) {
+			ret = PTR_ERR(IS_ERR(c->key) ? c->key : c->value);
+			if (!IS_ERR(c->key))
+				syncmgr_item_free(c->key);
+			if (!IS_ERR(c->value))
+				syncmgr_item_free(c->value);
+			kfree(c);
+			break;
+		}
+		c->hash = e->hash;
+		syncmgr_dict_link(nd, c);
+		cond_resched();
+	}
+	mutex_unlock(&nd->mutex);
+	mutex_unlock(&dt->mutex);
+	if (ret)
+		goto put;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto put;
+	}
+	file = syncmgr_obj_file(copy);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		ret = PTR_ERR(file);
+		goto put;
+	}
+	syncmgr_obj_put(copy);		/* the file has its own reference */
+	fd_install(fd, file);		/* last: cannot be taken back */
+	return fd;
+put:
+	syncmgr_obj_put(copy);
+	return ret;
+}
+
+static long syncmgr_dict_len(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	int ret = syncmgr_dict_check(d, 0, 0);
+
+	if (ret)
+		return ret;
+	return READ_ONCE(syncmgr_dict(obj)->count);
+}
+
+static long syncmgr_dict_data(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
+{
+	switch (cmd) {
+	case SYNCMGR_IOC_LEN:
+		return syncmgr_dict_len(obj, d);
+	case SYNCMGR_IOC_LOOKUP:
+		return syncmgr_dict_get(obj, d, false);
+	case SYNCMGR_IOC_POP:
+		return syncmgr_dict_get(obj, d, true);
+	case SYNCMGR_IOC_ASSIGN:
+		return syncmgr_dict_store(obj, d, false);
+	case SYNCMGR_IOC_UPDATE:
+		return syncmgr_dict_store(obj, d, true);
+	case SYNCMGR_IOC_DELETE:
+		return syncmgr_dict_contains(obj, d, true);
+	case SYNCMGR_IOC_CONTAINS:
+		return syncmgr_dict_contains(obj, d, false);
+	case SYNCMGR_IOC_POPITEM:
+		return syncmgr_dict_popitem(obj, d);
+	case SYNCMGR_IOC_SETDEFAULT:
+		return syncmgr_dict_setdefault(obj, d);
+	case SYNCMGR_IOC_CLEAR_ALL:
+		return syncmgr_dict_clear(obj, d);
+	case SYNCMGR_IOC_COPY:
+		return syncmgr_dict_copy(obj, d);
+	case SYNCMGR_IOC_ITER:
+		return syncmgr_dict_iter(obj, d, argp);
+	}
+	return -EBADFD;
+}
+
+/* The objects held as keys or values, each with a reference. */
+static int syncmgr_dict_handles(struct syncmgr_obj *obj,
+				struct syncmgr_obj ***held)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_dict_entry *e;
+	struct syncmgr_obj **arr = NULL;
+	struct rb_node *node;
+	int n = 0;
+
+	mutex_lock(&dt->mutex);
+	if (dt->nr_handles) {
+		arr = kvmalloc_array(dt->nr_handles, sizeof(*arr),
+				     GFP_KERNEL_ACCOUNT);
+		if (!arr) {
+			mutex_unlock(&dt->mutex);
+			return -ENOMEM;
+		}
+	}
+	for (node = rb_first(&dt->order); node && n < dt->nr_handles;
+	     node = rb_next(node)) {
+		e = rb_entry(node, struct syncmgr_dict_entry, rb);
+		if (e->key->obj) {
+			refcount_inc(&e->key->obj->ref);
+			arr[n++] = e->key->obj;
+		}
+		if (e->value->obj) {
+			refcount_inc(&e->value->obj->ref);
+			arr[n++] = e->value->obj;
+		}
+	}
+	mutex_unlock(&dt->mutex);
+	*held = arr;
+	return n;
+}
+
+/* Nothing to wait for in a dict: never "ready" for poll. */
+static bool syncmgr_dict_ready(struct syncmgr_obj *obj)
+{
+	return false;
+}
+
+static void syncmgr_dict_state(struct syncmgr_obj *obj,
+			       struct syncmgr_state *st)
+{
+	st->value = READ_ONCE(syncmgr_dict(obj)->count);
 }
 
 const struct syncmgr_ops syncmgr_dict_ops = {
+	.features	= SYNCMGR_FEAT_DICT,
 	.init		= syncmgr_dict_init,
+	.destroy	= syncmgr_dict_destroy,
+	.data		= syncmgr_dict_data,
+	.handles	= syncmgr_dict_handles,
+	.ready		= syncmgr_dict_ready,
+	.state		= syncmgr_dict_state,
 };

@@ -280,7 +280,76 @@ int sm_queue_join_until(int q, uint64_t deadline);
 
 /* @VALUE@ */
 
-/* @DICT@ */
+/*
+ * dict and Namespace (Python's dict and the manager's Namespace), kept in
+ * the kernel and shared by every process holding a handle.  Insertion
+ * ordered; keys compare and hash as Python's (1, 1.0 and True are one
+ * key); a Namespace is a dict whose keys must be STR (-EINVAL otherwise),
+ * and every sm_dict_* call works on one too.  Values coming out point into
+ * buf; a HANDLE coming out is a new fd the caller owns.  -EMSGSIZE: buf too
+ * small, buf->needed set, nothing changed (a pop keeps its entry).
+ * Storing a container into itself, directly or through others: -ELOOP.
+ * See sm_dict(3).
+ */
+#define SM_DICT_KEYS		SYNCMGR_DATA_KEYS	/* sm_dict_iter: keys */
+#define SM_DICT_VALUES		SYNCMGR_DATA_VALUES	/* ... values */
+#define SM_DICT_ITEMS		(SM_DICT_KEYS | SM_DICT_VALUES)
+
+int sm_dict_create(unsigned int flags);
+/* d[key]: 0, or -ENOENT (KeyError). */
+int sm_dict_get(int dict, const struct sm_value *key, struct sm_value *out,
+		struct sm_buf *buf);
+/* d.get(key, dflt): 0 if found, 1 if *out is a copy of *dflt. */
+int sm_dict_get_default(int dict, const struct sm_value *key,
+			const struct sm_value *dflt, struct sm_value *out,
+			struct sm_buf *buf);
+/* d[key] = value (a key present keeps its place). */
+int sm_dict_set(int dict, const struct sm_value *key,
+		const struct sm_value *value);
+/* del d[key]: 0 or -ENOENT. */
+int sm_dict_del(int dict, const struct sm_value *key);
+/* key in d: 1 or 0. */
+int sm_dict_contains(int dict, const struct sm_value *key);
+/* len(d). */
+int sm_dict_len(int dict);
+/* d.pop(key): 0 or -ENOENT; sm_dict_pop_default: 1 if *out = *dflt. */
+int sm_dict_pop(int dict, const struct sm_value *key, struct sm_value *out,
+		struct sm_buf *buf);
+int sm_dict_pop_default(int dict, const struct sm_value *key,
+			const struct sm_value *dflt, struct sm_value *out,
+			struct sm_buf *buf);
+/* d.popitem(): the newest entry; -ENOENT if empty. */
+int sm_dict_popitem(int dict, struct sm_value *key_out,
+		    struct sm_value *value_out, struct sm_buf *buf);
+/* d.setdefault(key, dflt): *out is the value now stored. */
+int sm_dict_setdefault(int dict, const struct sm_value *key,
+		       const struct sm_value *dflt, struct sm_value *out,
+		       struct sm_buf *buf);
+/* d.update(pairs): key, value, key, value ...; all or nothing. */
+int sm_dict_update(int dict, const struct sm_value *pairs, unsigned int npairs);
+/* d.clear(). */
+int sm_dict_clear(int dict);
+/* d.copy(): a new handle (a shallow copy: handles inside are shared). */
+int sm_dict_copy(int dict);
+/*
+ * keys(), values(), items() by pages: what is SM_DICT_KEYS, _VALUES or
+ * _ITEMS; *cursor 0 begins and is advanced, 0 again once complete.  Fills
+ * out (room for max values; items take two each) with as many entries as
+ * fit in buf and returns how many entries (0: done).  Insertion order; a
+ * key present throughout comes exactly once.
+ */
+int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,
+		 struct sm_value *out, unsigned int max, struct sm_buf *buf);
+
+/* Namespace: attributes by name; a missing one is -ENOENT (AttributeError). */
+int sm_ns_create(unsigned int flags);
+int sm_ns_get(int ns, const char *name, struct sm_value *out,
+	      struct sm_buf *buf);
+int sm_ns_set(int ns, const char *name, const struct sm_value *value);
+int sm_ns_del(int ns, const char *name);
+/* The names, by pages, as sm_dict_iter(ns, SM_DICT_KEYS, ...). */
+int sm_ns_list(int ns, uint64_t *cursor, struct sm_value *names,
+	       unsigned int max, struct sm_buf *buf);
 
 /*
  * list: Python's list of typed values, shared between processes.  Every
