@@ -270,6 +270,13 @@ struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data)
 	return syncmgr_item_clone(&tmp);
 }
 
+/* Bytes stored outside items (Array elements), under the same limit. */
+int syncmgr_user_charge_values(kuid_t uid, size_t bytes)
+{
+	return syncmgr_user_charge_bytes(uid, bytes,
+					 READ_ONCE(max_bytes_per_user));
+}
+
 size_t syncmgr_item_size(const struct syncmgr_item *it)
 {
 	return SYNCMGR_VALUE_SIZE(it->len);

@@ -194,6 +194,7 @@ struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src);
 struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data);
 void syncmgr_item_free(struct syncmgr_item *it);
 void syncmgr_items_free(struct list_head *items);
+int syncmgr_user_charge_values(kuid_t uid, size_t bytes);
 size_t syncmgr_item_size(const struct syncmgr_item *it);
 bool syncmgr_item_equal(const struct syncmgr_item *a,
 			const struct syncmgr_item *b);
