@@ -51,21 +51,27 @@ int sm__ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-int sm__create(unsigned int type, unsigned int flags, unsigned int value,
-	       int lock_fd, uint64_t timeout_ns)
+int sm__create_args(struct syncmgr_create *args)
 {
-	struct syncmgr_create args;
 	int dev = sm_dev();
 
 	if (dev < 0)
 		return dev;
+	return sm__ioctl(dev, SYNCMGR_IOC_CREATE, args);
+}
+
+int sm__create(unsigned int type, unsigned int flags, unsigned int value,
+	       int lock_fd, uint64_t timeout_ns)
+{
+	struct syncmgr_create args;
+
 	memset(&args, 0, sizeof(args));
 	args.type = type;
 	args.flags = flags;
 	args.value = value;
 	args.lock_fd = lock_fd;
 	args.timeout_ns = timeout_ns;
-	return sm__ioctl(dev, SYNCMGR_IOC_CREATE, &args);
+	return sm__create_args(&args);
 }
 
 int sm_version(struct syncmgr_version *out)

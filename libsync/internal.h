@@ -25,6 +25,9 @@ SM_HIDDEN int sm__ioctl(int fd, unsigned long cmd, void *arg);
 SM_HIDDEN int sm__create(unsigned int type, unsigned int flags,
 			 unsigned int value, int lock_fd, uint64_t timeout_ns);
 
+/* SYNCMGR_IOC_CREATE with every field given (Value, Array: typecode). */
+SM_HIDDEN int sm__create_args(struct syncmgr_create *args);
+
 /*
  * SYNCMGR_IOC_STATE on handle; -EBADFD unless its type is one of the
  * SM_TYPE_BIT()s in types.

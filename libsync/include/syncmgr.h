@@ -278,7 +278,68 @@ int sm_queue_task_done(int q);
 int sm_queue_join(int q, int64_t timeout_ns);	/* 0 or -ETIMEDOUT */
 int sm_queue_join_until(int q, uint64_t deadline);
 
-/* @VALUE@ */
+/*
+ * Value: multiprocessing's Value(typecode, value) of the manager, one typed
+ * value of any kind (the typecode, any int, is kept and never checked, as
+ * the manager does; sm_value_typecode() reads it back).  create stores
+ * initial (NULL: the Value holds None).  get copies the value out (a
+ * payload points into buf; buf may be NULL for a number; a handle comes
+ * out as a new fd); set replaces it.  A Value holding a handle is a
+ * container: a store that would make it reachable from itself is -ELOOP.
+ *
+ * Atomic read-modify-write, which the manager's `v.value += 1` is not:
+ *  - sm_value_add: an INT/BOOL value += delta, *old = the value before;
+ *    -EINVAL if the value is not an integer, -ERANGE on int64 overflow
+ *    (nothing changed);
+ *  - sm_value_add_double: value += delta as Python's float + (an INT value
+ *    becomes a DOUBLE), done here as a compare-and-swap loop since the
+ *    kernel has no FPU; a NaN value stays NaN; -EINVAL if not a number;
+ *  - sm_value_cas: stores desired if the value equals expected (Python
+ *    equality: 1 == 1.0 == True, NaN equals nothing); returns 1 if it
+ *    stored, 0 if not; *found (may be NULL) is the value found, in buf.
+ */
+int sm_value_create(int typecode, const struct sm_value *initial,
+		    unsigned int flags);
+int sm_value_typecode(int v);
+int sm_value_get(int v, struct sm_value *out, struct sm_buf *buf);
+int sm_value_set(int v, const struct sm_value *val);
+int sm_value_add(int v, int64_t delta, int64_t *old);
+int sm_value_add_double(int v, double delta, double *old);
+int sm_value_cas(int v, const struct sm_value *expected,
+		 const struct sm_value *desired, struct sm_value *found,
+		 struct sm_buf *buf);
+
+/*
+ * Array: the manager's Array(typecode, sequence), a FIXED number n of
+ * numbers stored natively; typecode one of b B h H i I l L q Q f d.
+ * Elements are INT values (integer typecodes; BOOL accepted) or DOUBLE
+ * values ('f', 'd'; an INT is converted, rounded to nearest beyond 2^53).
+ * A value outside the typecode's range is -EOVERFLOW ('Q' and 'L' hold
+ * 0 .. INT64_MAX: an INT value cannot carry more; 'f' refuses a finite
+ * double that rounds beyond FLT_MAX, as struct.pack does, and rounds the
+ * rest to nearest-even), the wrong kind -EINVAL; nothing changed.
+ * Indices count from the end when negative; outside: -ERANGE.
+ * create sets the n initial values (init NULL: zeros).
+ * get_slice returns up to max values of the slice (step != 0), in order;
+ * set_slice needs exactly as many values as the slice has (-EINVAL: the
+ * array never grows, unlike the manager's).
+ * add and cas work on integer typecodes only (-EINVAL otherwise): the sum,
+ * or desired, must fit the typecode (-EOVERFLOW); *old / *found is the
+ * element before; cas returns 1 if it stored, 0 if not.
+ */
+int sm_array_create(int typecode, const struct sm_value *init,
+		    unsigned int n, unsigned int flags);
+int sm_array_typecode(int a);
+int sm_array_len(int a);
+int sm_array_get(int a, int64_t index, struct sm_value *out);
+int sm_array_set(int a, int64_t index, const struct sm_value *v);
+int sm_array_get_slice(int a, const struct sm_slice *s, struct sm_value *out,
+		       unsigned int max);
+int sm_array_set_slice(int a, const struct sm_slice *s,
+		       const struct sm_value *v, unsigned int n);
+int sm_array_add(int a, int64_t index, int64_t delta, int64_t *old);
+int sm_array_cas(int a, int64_t index, int64_t expected, int64_t desired,
+		 int64_t *found);
 
 /*
  * dict and Namespace (Python's dict and the manager's Namespace), kept in
