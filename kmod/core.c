@@ -655,24 +655,16 @@ struct file *syncmgr_obj_file(struct syncmgr_obj *obj)
 	return file;
 }
 
-static long syncmgr_ioctl_create(void __user *argp)
+/*
+ * Give the caller an fd for a new obj, consuming the caller's reference
+ * whatever happens.  Returns the fd or -errno.
+ */
+int syncmgr_obj_install(struct syncmgr_obj *obj, int fd_flags)
 {
-	struct syncmgr_create args;
-	struct syncmgr_obj *obj;
 	struct file *file;
 	int fd;
 
-	if (copy_from_user(&args, argp, sizeof(args)))
-		return -EFAULT;
-	if (!syncmgr_create_args_valid(&args))
-		return -EINVAL;
-
-	obj = syncmgr_obj_new(args.type, &args);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-
-	fd = get_unused_fd_flags(args.flags & SYNCMGR_CREATE_NO_CLOEXEC ?
-				 0 : O_CLOEXEC);
+	fd = get_unused_fd_flags(fd_flags);
 	if (fd < 0) {
 		syncmgr_obj_put(obj);
 		return fd;
@@ -686,6 +678,23 @@ static long syncmgr_ioctl_create(void __user *argp)
 	/* Last: an installed fd cannot be taken back. */
 	fd_install(fd, file);
 	return fd;
+}
+
+static long syncmgr_ioctl_create(void __user *argp)
+{
+	struct syncmgr_create args;
+	struct syncmgr_obj *obj;
+
+	if (copy_from_user(&args, argp, sizeof(args)))
+		return -EFAULT;
+	if (!syncmgr_create_args_valid(&args))
+		return -EINVAL;
+
+	obj = syncmgr_obj_new(args.type, &args);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	return syncmgr_obj_install(obj, args.flags & SYNCMGR_CREATE_NO_CLOEXEC ?
+				   0 : O_CLOEXEC);
 }
 
 /* What the families built in give: libsync tests bits, not versions. */

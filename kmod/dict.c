@@ -684,8 +684,7 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_dict_entry *e, *c;
 	struct syncmgr_obj *copy;
 	struct rb_node *node;
-	struct file *file;
-	int ret, fd;
+	int ret;
 
 	ret = syncmgr_dict_check(d, 0, 0);
 	if (ret)
@@ -722,26 +721,11 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	}
 	mutex_unlock(&nd->mutex);
 	mutex_unlock(&dt->mutex);
-	if (ret)
-		goto put;
-
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto put;
+	if (ret) {
+		syncmgr_obj_put(copy);
+		return ret;
 	}
-	file = syncmgr_obj_file(copy);
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		ret = PTR_ERR(file);
-		goto put;
-	}
-	syncmgr_obj_put(copy);		/* the file has its own reference */
-	fd_install(fd, file);		/* last: cannot be taken back */
-	return fd;
-put:
-	syncmgr_obj_put(copy);
-	return ret;
+	return syncmgr_obj_install(copy, O_CLOEXEC);
 }
 
 static long syncmgr_dict_len(struct syncmgr_obj *obj, struct syncmgr_data *d)

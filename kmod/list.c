@@ -38,12 +38,6 @@ struct syncmgr_list {
 	u32 len, cap;
 };
 
-/* A normalised slice: slice.indices() and the slice's length. */
-struct syncmgr_slice {
-	s64 start, stop, step;
-	u32 n;
-};
-
 static struct syncmgr_list *to_list(struct syncmgr_obj *obj)
 {
 	return obj->priv;
@@ -89,51 +83,6 @@ static int syncmgr_list_index(struct syncmgr_list *l, s64 index, u32 *i)
 		return -ERANGE;
 	*i = index;
 	return 0;
-}
-
-/* One bound as PySlice_AdjustIndices() clamps it. */
-static s64 syncmgr_slice_bound(s64 v, s64 len, bool neg)
-{
-	if (v < 0) {
-		v += len;
-		if (v < 0)
-			v = neg ? -1 : 0;
-	} else if (v >= len) {
-		v = neg ? len - 1 : len;
-	}
-	return v;
-}
-
-/* Under mutex: Python's slice.indices(len) and the slice length. */
-static void syncmgr_list_slice(struct syncmgr_list *l,
-			       const struct syncmgr_data *d,
-			       struct syncmgr_slice *s)
-{
-	s64 len = l->len;
-	bool neg;
-
-	lockdep_assert_held(&l->mutex);
-	s->step = d->step < -S64_MAX ? -S64_MAX : d->step;
-	neg = s->step < 0;
-	if (d->flags & SYNCMGR_DATA_NO_START)
-		s->start = neg ? len - 1 : 0;
-	else
-		s->start = syncmgr_slice_bound(d->start, len, neg);
-	if (d->flags & SYNCMGR_DATA_NO_STOP)
-		s->stop = neg ? -1 : len;
-	else
-		s->stop = syncmgr_slice_bound(d->stop, len, neg);
-	if (neg)
-		s->n = s->stop < s->start ?
-		       div64_u64(s->start - s->stop - 1, -s->step) + 1 : 0;
-	else
-		s->n = s->start < s->stop ?
-		       div64_u64(s->stop - s->start - 1, s->step) + 1 : 0;
-}
-
-static u32 syncmgr_slice_at(const struct syncmgr_slice *s, u32 k)
-{
-	return s->start + (s64)k * s->step;
 }
 
 /* The n items on items as an array (kvmalloc'd); they stay on items. */
@@ -225,7 +174,7 @@ static long syncmgr_list_lookup(struct syncmgr_list *l, struct syncmgr_data *d)
 
 	mutex_lock(&l->mutex);
 	if (d->step) {
-		syncmgr_list_slice(l, d, &s);
+		syncmgr_slice_indices(d, l->len, &s);
 	} else {
 		ret = syncmgr_list_index(l, d->start, &i);
 		if (ret)
@@ -301,7 +250,7 @@ static long syncmgr_list_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
 			l->items[i] = st.arr[0];
 		}
 	} else {
-		syncmgr_list_slice(l, d, &s);
+		syncmgr_slice_indices(d, l->len, &s);
 		if (s.step == 1) {
 			ret = syncmgr_list_splice(l, s.start,
 						  max(s.start, s.stop),
@@ -355,7 +304,7 @@ static long syncmgr_list_delete(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		if (!ret)
 			syncmgr_list_splice(l, i, i + 1, NULL, 0, &gone);
 	} else {
-		syncmgr_list_slice(l, d, &s);
+		syncmgr_slice_indices(d, l->len, &s);
 		if (s.n && s.step == 1) {
 			syncmgr_list_splice(l, s.start, s.stop, NULL, 0, &gone);
 		} else if (s.n) {
@@ -638,8 +587,7 @@ static long syncmgr_list_copy(struct syncmgr_obj *obj)
 	const struct syncmgr_create args = { .type = SYNCMGR_TYPE_LIST };
 	struct syncmgr_list *l = to_list(obj), *nl;
 	struct syncmgr_obj *copy;
-	struct file *file;
-	int fd, ret = 0;
+	int ret = 0;
 
 	copy = syncmgr_obj_new(SYNCMGR_TYPE_LIST, &args);
 	if (IS_ERR(copy))
@@ -660,25 +608,11 @@ static long syncmgr_list_copy(struct syncmgr_obj *obj)
 		}
 	}
 	mutex_unlock(&l->mutex);
-	if (ret)
-		goto put;
-	fd = get_unused_fd_flags(O_CLOEXEC);
-	if (fd < 0) {
-		ret = fd;
-		goto put;
+	if (ret) {
+		syncmgr_obj_put(copy);
+		return ret;
 	}
-	file = syncmgr_obj_file(copy);
-	syncmgr_obj_put(copy);		/* the file has its own reference */
-	if (IS_ERR(file)) {
-		put_unused_fd(fd);
-		return PTR_ERR(file);
-	}
-	/* Last: an installed fd cannot be taken back. */
-	fd_install(fd, file);
-	return fd;
-put:
-	syncmgr_obj_put(copy);
-	return ret;
+	return syncmgr_obj_install(copy, O_CLOEXEC);
 }
 
 /* What each command reads; any other field must be zero. */

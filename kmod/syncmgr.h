@@ -168,6 +168,7 @@ struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args)
 void syncmgr_obj_put(struct syncmgr_obj *obj);
 struct syncmgr_obj *syncmgr_obj_from_fd(int fd);
 struct file *syncmgr_obj_file(struct syncmgr_obj *obj);
+int syncmgr_obj_install(struct syncmgr_obj *obj, int fd_flags);
 int syncmgr_user_charge_bytes(kuid_t uid, size_t bytes, unsigned long max);
 void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes);
 void syncmgr_obj_changed(struct syncmgr_obj *obj);
@@ -184,6 +185,18 @@ struct syncmgr_waiter *syncmgr_first_waiter(struct syncmgr_obj *obj);
 int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state);
 int syncmgr_block(struct syncmgr_obj *obj, struct syncmgr_owner *owner,
 		  u32 value, u64 deadline);
+
+/* A slice normalised as Python's slice.indices(), and its length. */
+struct syncmgr_slice {
+	s64 start, stop, step;
+	u32 n;
+};
+
+/* The k-th index of a normalised slice (k < n). */
+static inline u32 syncmgr_slice_at(const struct syncmgr_slice *s, u32 k)
+{
+	return s->start + (s64)k * s->step;
+}
 
 /* item.c: typed values */
 void syncmgr_items_init(void);
@@ -210,6 +223,9 @@ int syncmgr_out_end(struct syncmgr_out *o, int ret);
 int syncmgr_nest_begin(struct syncmgr_obj *container, struct list_head *items,
 		       bool *locked);
 void syncmgr_nest_end(bool locked);
+s64 syncmgr_slice_bound(s64 v, s64 len, bool neg);
+void syncmgr_slice_indices(const struct syncmgr_data *d, u32 len,
+			   struct syncmgr_slice *s);
 
 /* owner.c: who holds what, and what happens when they exit */
 struct syncmgr_owner *syncmgr_owner_current(bool thread);

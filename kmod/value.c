@@ -472,11 +472,6 @@ static void syncmgr_elem_get(struct syncmgr_array *a, u32 i,
 
 /* ---- Array: indices and slices, as Python normalises them ---- */
 
-struct syncmgr_slice {
-	s64 start, step;
-	u32 n;				/* elements in the slice */
-};
-
 /* One index (step 0): negative counts from the end; -ERANGE outside. */
 static int syncmgr_array_index(struct syncmgr_array *a,
 			       const struct syncmgr_data *d, u32 *i)
@@ -493,48 +488,6 @@ static int syncmgr_array_index(struct syncmgr_array *a,
 	return 0;
 }
 
-static s64 syncmgr_slice_bound(s64 x, s64 len, s64 step)
-{
-	if (x < 0) {
-		x += len;
-		if (x < 0)
-			x = step < 0 ? -1 : 0;
-	} else if (x >= len) {
-		x = step < 0 ? len - 1 : len;
-	}
-	return x;
-}
-
-/* slice.indices(len) and the slice's length. */
-static void syncmgr_array_slice(struct syncmgr_array *a,
-				const struct syncmgr_data *d,
-				struct syncmgr_slice *s)
-{
-	s64 len = a->len, step = d->step, start, stop;
-
-	if (step < -S64_MAX)
-		step = -S64_MAX;	/* as Python clamps -sys.maxsize-1 */
-	if (d->flags & SYNCMGR_DATA_NO_START)
-		start = step < 0 ? len - 1 : 0;
-	else
-		start = syncmgr_slice_bound(d->start, len, step);
-	if (d->flags & SYNCMGR_DATA_NO_STOP)
-		stop = step < 0 ? -1 : len;
-	else
-		stop = syncmgr_slice_bound(d->stop, len, step);
-	s->start = start;
-	s->step = step;
-	if (step < 0)
-		s->n = stop < start ? (u64)(start - stop - 1) / -step + 1 : 0;
-	else
-		s->n = start < stop ? (u64)(stop - start - 1) / step + 1 : 0;
-}
-
-static u32 syncmgr_slice_at(const struct syncmgr_slice *s, u32 k)
-{
-	return s->start + (s64)k * s->step;
-}
-
 /* Which elements a LOAD/STORE names: one index, or a slice. */
 static int syncmgr_array_range(struct syncmgr_array *a,
 			       const struct syncmgr_data *d,
@@ -544,7 +497,7 @@ static int syncmgr_array_range(struct syncmgr_array *a,
 	int ret;
 
 	if (d->step) {
-		syncmgr_array_slice(a, d, s);
+		syncmgr_slice_indices(d, a->len, s);
 		return 0;
 	}
 	ret = syncmgr_array_index(a, d, &i);
