@@ -47,6 +47,7 @@ LIB_HDRS  := $(wildcard libsync/*.h libsync/include/*.h uapi/linux/*.h)
 LIB_SO    := libsync/libsync.so.1
 LIB_A     := libsync/libsync.a
 TESTS     := $(patsubst tests/%.c,tests/bin/%,$(wildcard tests/*.c))
+MEMPROBE  := tests/bin/guest/memprobe
 EXAMPLES  := $(patsubst examples/%.c,examples/bin/%,$(wildcard examples/*.c))
 KMOD_DIR   = build/kmod-$(KVER)
 DKMS_TOP  := $(CURDIR)/build/dkms
@@ -126,7 +127,12 @@ libsync/libsync.pc: libsync/libsync.pc.in VERSION
 -include $(LIB_OBJS:.o=.d)
 
 # --- tests and examples (static against libsync.a) -------------------------------
-tests: $(TESTS)
+tests: $(TESTS) $(MEMPROBE)
+
+# Run around every test program by run-suite: module memory must return.
+$(MEMPROBE): tests/guest/memprobe.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(EX_CFLAGS) -o $@ $< $(LIB_A)
 
 tests/bin/%: tests/%.c $(LIB_A) $(wildcard tests/*.h) $(LIB_HDRS)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "$(KSFT_DIR)/kselftest_harness.h missing: run tools/setup" >&2; exit 1; }
@@ -181,7 +187,7 @@ check:
 .PHONY: check-run
 check-run: need-kver dkms-build lib tests examples
 	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) --dmesg $(CHECK_DMESG) -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
-		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS)
+		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS)
 
 # The same suite on Debian's 6.12 kernel (tools/setup installs it).
 check-6.12:
@@ -206,7 +212,7 @@ check-debug-run: lib tests examples
 	KDIR=$(DEBUG_TREE) tools/build-module $$(cat $(DEBUG_TREE)/include/config/kernel.release)
 	tests/guest/run --kernel-tree $(DEBUG_TREE) -t $(DEBUG_GUEST_TIMEOUT) -v \
 		-m build/kmod-$$(cat $(DEBUG_TREE)/include/config/kernel.release)/syncmgr.ko \
-		--dmesg build/check-debug-dmesg.log -e TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) \
+		--dmesg build/check-debug-dmesg.log -e TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) \
 		-- tests/guest/run-suite $(TESTS)
 
 # All three; each one's "N passed, N failed" line, then the sums.

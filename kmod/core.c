@@ -124,16 +124,17 @@ void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes)
 }
 
 /* Bytes of stored values uid has now (fdinfo: tests watch them return). */
-static unsigned long syncmgr_user_bytes(kuid_t uid)
+/* What uid has now: live objects and bytes of stored values. */
+static void syncmgr_user_usage(kuid_t uid, unsigned int *objects,
+			       unsigned long *bytes)
 {
 	struct syncmgr_user *u;
-	unsigned long bytes;
 
 	spin_lock(&syncmgr_users_lock);
 	u = syncmgr_user_find(uid);
-	bytes = u ? u->bytes : 0;
+	*objects = u ? u->objects : 0;
+	*bytes = u ? u->bytes : 0;
 	spin_unlock(&syncmgr_users_lock);
-	return bytes;
 }
 
 static void syncmgr_user_uncharge(kuid_t uid)
@@ -584,8 +585,11 @@ static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct syncmgr_obj *obj = file->private_data;
 	struct syncmgr_state st;
+	unsigned long bytes;
+	unsigned int objects;
 
 	syncmgr_snapshot(obj, &st);
+	syncmgr_user_usage(obj->uid, &objects, &bytes);
 	seq_printf(m, "syncmgr-type:\t%s\n", syncmgr_type_names[obj->type]);
 	seq_printf(m, "syncmgr-id:\t%llu\n", obj->id);
 	seq_printf(m, "syncmgr-value:\t%u\n", st.value);
@@ -593,8 +597,9 @@ static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "syncmgr-waiters:\t%u\n", st.waiters);
 	seq_printf(m, "syncmgr-owner:\t%u\n", st.owner);
 	seq_printf(m, "syncmgr-status:\t%#x\n", st.status);
-	seq_printf(m, "syncmgr-user-bytes:\t%lu\n",
-		   syncmgr_user_bytes(obj->uid));
+	/* The creator's usage: lets a test suite see that memory returns. */
+	seq_printf(m, "syncmgr-user-objects:\t%u\n", objects);
+	seq_printf(m, "syncmgr-user-bytes:\t%lu\n", bytes);
 }
 
 static int syncmgr_obj_release(struct inode *inode, struct file *file)
