@@ -834,8 +834,13 @@ TEST_F_TIMEOUT(dict, million_entries_and_memory_returns, 120)
 	EXPECT_EQ(bytes0, user_bytes(probe));
 	slab2 = slab_kb();
 	TH_LOG("slab kB: before %ld, full %ld, after %ld", slab0, slab1, slab2);
-	/* freed slabs may stay cached a little: most of it must be back */
-	EXPECT_LT(slab2 - slab0, (slab1 - slab0) / 10);
+	/*
+	 * Freed slabs may stay cached a little: most of it must be back.
+	 * Not on the debug kernel, whose KASAN quarantine keeps freed
+	 * objects on purpose; kmemleak checks for leaks there instead.
+	 */
+	if (!debug_kernel())
+		EXPECT_LT(slab2 - slab0, (slab1 - slab0) / 10);
 	close(probe);
 	free(pairs);
 	free(mem);
