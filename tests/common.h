@@ -467,4 +467,32 @@ static inline int state_poisoned(int handle, struct syncmgr_state *st)
 	return sm_state(handle, st);
 }
 
+/* Module parameters (/sys/module/syncmgr/parameters/...): 0 or -errno. */
+static inline int write_param(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+static inline int read_param(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
 #endif /* SYNCMGR_TESTS_COMMON_H */

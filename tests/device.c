@@ -483,29 +483,11 @@ FIXTURE(quota) {
 	int nfds;
 };
 
-static int write_param(const char *value)
-{
-	int fd = open(MAX_OBJECTS_PARAM, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 FIXTURE_SETUP(quota)
 {
-	int fd = open(MAX_OBJECTS_PARAM, O_RDONLY);
-	ssize_t n;
-
-	ASSERT_LE(0, fd);
-	n = read(fd, self->saved, sizeof(self->saved) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	self->saved[n] = '\0';
-	if (write_param("50\n"))
+	ASSERT_EQ(0, read_param(MAX_OBJECTS_PARAM, self->saved,
+				sizeof(self->saved)));
+	if (write_param(MAX_OBJECTS_PARAM, "50\n"))
 		SKIP(return, "%s is not writable", MAX_OBJECTS_PARAM);
 	self->lowered = true;
 }
@@ -520,7 +502,7 @@ FIXTURE_TEARDOWN(quota)
 {
 	empty(self);
 	if (self->lowered)
-		EXPECT_EQ(0, write_param(self->saved));
+		EXPECT_EQ(0, write_param(MAX_OBJECTS_PARAM, self->saved));
 }
 
 /* Creates events until one fails; returns that failure. */
