@@ -9,6 +9,7 @@
  * steps around them live here once.  Lock order: see syncmgr.h.
  */
 #include <linux/anon_inodes.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -17,6 +18,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/random.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -30,6 +32,56 @@ MODULE_PARM_DESC(max_objects_per_user,
 		 "Live objects one user may own; beyond it creation fails with EDQUOT");
 
 static atomic64_t syncmgr_next_id = ATOMIC64_INIT(1);
+
+/*
+ * Tokens: an object's unguessable name, so that a process with no fd of it
+ * (a pool worker unpickling a reference) can open it, as SyncManager's
+ * authkey lets a proxy reach its object.  The table does not keep objects
+ * alive: a freed object leaves it before its memory goes, and OPEN takes
+ * a reference only from an object whose count is not already zero.
+ */
+static DEFINE_HASHTABLE(syncmgr_tokens, 8);
+static DEFINE_SPINLOCK(syncmgr_tokens_lock);
+
+static struct syncmgr_obj *syncmgr_token_find(const u64 token[2])
+{
+	struct syncmgr_obj *obj;
+
+	lockdep_assert_held(&syncmgr_tokens_lock);
+	hash_for_each_possible(syncmgr_tokens, obj, token_node, token[0])
+		if (obj->token[0] == token[0] && obj->token[1] == token[1])
+			return obj;
+	return NULL;
+}
+
+/* The object's token, drawn and entered in the table on first use. */
+static void syncmgr_token_get(struct syncmgr_obj *obj, u64 token[2])
+{
+	u64 fresh[2];
+
+	get_random_bytes(fresh, sizeof(fresh));
+	spin_lock(&syncmgr_tokens_lock);
+	if (!obj->token[0] && !obj->token[1]) {
+		/* 2^-128 to collide; never hand out a name twice anyway. */
+		while ((!fresh[0] && !fresh[1]) || syncmgr_token_find(fresh))
+			fresh[0]++;
+		obj->token[0] = fresh[0];
+		obj->token[1] = fresh[1];
+		hash_add(syncmgr_tokens, &obj->token_node, fresh[0]);
+	}
+	token[0] = obj->token[0];
+	token[1] = obj->token[1];
+	spin_unlock(&syncmgr_tokens_lock);
+}
+
+static void syncmgr_token_drop(struct syncmgr_obj *obj)
+{
+	if (hlist_unhashed(&obj->token_node))
+		return;
+	spin_lock(&syncmgr_tokens_lock);
+	hash_del(&obj->token_node);
+	spin_unlock(&syncmgr_tokens_lock);
+}
 
 /*
  * Per-user object counts.  memcg accounting bounds memory only where a
@@ -234,6 +286,7 @@ struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args)
 	init_waitqueue_head(&obj->poll_wq);
 	INIT_LIST_HEAD(&obj->waiters);
 	INIT_LIST_HEAD(&obj->owner_link);
+	INIT_HLIST_NODE(&obj->token_node);
 	ret = ops->init(obj, args);
 	if (ret) {
 		kfree(obj);
@@ -249,6 +302,7 @@ void syncmgr_obj_put(struct syncmgr_obj *obj)
 	if (!refcount_dec_and_test(&obj->ref))
 		return;
 	WARN_ON_ONCE(!list_empty(&obj->waiters) || obj->owner);
+	syncmgr_token_drop(obj);
 	if (obj->ops->destroy)
 		obj->ops->destroy(obj);
 	syncmgr_user_uncharge(obj->uid);
@@ -427,6 +481,14 @@ static long syncmgr_ioctl_state(struct syncmgr_obj *obj, void __user *argp)
 	return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+static long syncmgr_ioctl_token(struct syncmgr_obj *obj, void __user *argp)
+{
+	struct syncmgr_token t = { };
+
+	syncmgr_token_get(obj, t.token);
+	return copy_to_user(argp, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 static int syncmgr_get_wait(void __user *argp, u64 *deadline)
 {
 	struct syncmgr_wait args;
@@ -528,6 +590,8 @@ static long syncmgr_obj_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case SYNCMGR_IOC_STATE:
 		return syncmgr_ioctl_state(obj, argp);
+	case SYNCMGR_IOC_TOKEN:
+		return syncmgr_ioctl_token(obj, argp);
 	case SYNCMGR_IOC_ACQUIRE:
 	case SYNCMGR_IOC_WAIT:
 		if (!(cmd == SYNCMGR_IOC_WAIT ? ops->wait : ops->acquire))
@@ -703,9 +767,37 @@ static long syncmgr_ioctl_create(void __user *argp)
 }
 
 /* What the families built in give: libsync tests bits, not versions. */
+/* A new fd for the live object a token names, for its creating user. */
+static long syncmgr_ioctl_open(void __user *argp)
+{
+	struct syncmgr_token t;
+	struct syncmgr_obj *obj;
+
+	if (copy_from_user(&t, argp, sizeof(t)))
+		return -EFAULT;
+	if (t.reserved || t.flags & ~SYNCMGR_CREATE_NO_CLOEXEC)
+		return -EINVAL;
+	spin_lock(&syncmgr_tokens_lock);
+	obj = syncmgr_token_find(t.token);
+	if (obj && !refcount_inc_not_zero(&obj->ref))
+		obj = NULL;
+	spin_unlock(&syncmgr_tokens_lock);
+	if (!obj)
+		return -ENOENT;
+	if (!uid_eq(obj->uid, current_uid()) && !capable(CAP_SYS_ADMIN)) {
+		syncmgr_obj_put(obj);
+		return -EPERM;
+	}
+	return syncmgr_obj_install(obj, t.flags & SYNCMGR_CREATE_NO_CLOEXEC ?
+				   0 : O_CLOEXEC);
+}
+
 static long syncmgr_ioctl_version(void __user *argp)
 {
-	struct syncmgr_version v = { .abi_version = SYNCMGR_ABI_VERSION };
+	struct syncmgr_version v = {
+		.abi_version = SYNCMGR_ABI_VERSION,
+		.features = SYNCMGR_FEAT_TOKEN,
+	};
 	const struct syncmgr_ops *ops;
 	u32 type;
 
@@ -730,6 +822,8 @@ static long syncmgr_dev_ioctl(struct file *file, unsigned int cmd,
 		return syncmgr_ioctl_version(argp);
 	case SYNCMGR_IOC_CREATE:
 		return syncmgr_ioctl_create(argp);
+	case SYNCMGR_IOC_OPEN:
+		return syncmgr_ioctl_open(argp);
 	}
 	return -ENOTTY;
 }

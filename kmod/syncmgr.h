@@ -133,6 +133,8 @@ struct syncmgr_obj {
 	u64 id;
 	refcount_t ref;			/* files, owner lists, conditions */
 	kuid_t uid;			/* charged for this object */
+	u64 token[2];			/* 0 until asked for (TOKEN ioctl) */
+	struct hlist_node token_node;	/* in the token table, if any */
 	/* Lock of the object's state; a condition uses its lock's. */
 	struct syncmgr_obj *base;
 	wait_queue_head_t poll_wq;	/* of base: state changes for poll */

@@ -99,6 +99,30 @@ int sm__state_of(int handle, unsigned int types, struct syncmgr_state *st)
 	return 0;
 }
 
+int sm_token(int handle, uint8_t token[16])
+{
+	struct syncmgr_token t;
+	int ret = sm__ioctl(handle, SYNCMGR_IOC_TOKEN, &t);
+
+	if (ret < 0)
+		return ret;
+	memcpy(token, t.token, sizeof(t.token));
+	return 0;
+}
+
+int sm_open_token(const uint8_t token[16], unsigned int flags)
+{
+	struct syncmgr_token t;
+	int dev = sm_dev();
+
+	if (dev < 0)
+		return dev;
+	memset(&t, 0, sizeof(t));
+	memcpy(t.token, token, sizeof(t.token));
+	t.flags = flags;
+	return sm__ioctl(dev, SYNCMGR_IOC_OPEN, &t);
+}
+
 int sm_type(int handle)
 {
 	struct syncmgr_state st;

@@ -70,7 +70,9 @@ TEST(version_reports_abi_1)
 	EXPECT_EQ(all, v.features & all);
 	EXPECT_EQ(0ULL, v.features & ~(all | SYNCMGR_FEAT_OWNER_DEATH |
 				       SYNCMGR_FEAT_QUEUE | SYNCMGR_FEAT_VALUE |
-				       SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_LIST));
+				       SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_LIST |
+				       SYNCMGR_FEAT_TOKEN));
+	EXPECT_NE(0ULL, v.features & SYNCMGR_FEAT_TOKEN);
 	EXPECT_EQ(0ULL, v.reserved[0]);
 	EXPECT_EQ(0ULL, v.reserved[1]);
 	EXPECT_EQ(-EFAULT, ioctl_err(dev, SYNCMGR_IOC_VERSION, BAD_PTR));
@@ -572,6 +574,137 @@ TEST_F(quota, objects_of_an_exited_child_are_freed)
 	EXPECT_LT(0, f->count);
 	ASSERT_EQ(-EDQUOT, fill(self));
 	EXPECT_EQ(f->count, self->nfds);
+}
+
+/* ------------------------------------------------------------ tokens */
+
+/*
+ * A process that never had a handle (forked before the object existed)
+ * opens the object by its token, read from a pipe, and uses it.
+ */
+TEST(token_opens_the_same_object_in_a_stranger)
+{
+	uint64_t *id = shared_mem(sizeof(*id));
+	uint8_t tok[16];
+	int p[2], ev, status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, id);
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct syncmgr_state st;
+		int h;
+
+		close(p[1]);
+		if (read(p[0], tok, sizeof(tok)) != sizeof(tok))
+			_exit(2);
+		h = sm_open_token(tok, 0);
+		if (h < 0 || sm_state(h, &st) || sm_event_set(h))
+			_exit(3);
+		*id = st.id;
+		_exit(0);
+	}
+	close(p[0]);
+	ev = sm_event_create(0);
+	ASSERT_LE(0, ev);
+	ASSERT_EQ(0, sm_token(ev, tok));
+	ASSERT_EQ((ssize_t)sizeof(tok), write(p[1], tok, sizeof(tok)));
+	close(p[1]);
+	status = wait_child(pid, WAKE_MS);
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(1, sm_event_is_set(ev));
+	EXPECT_EQ(object_id(ev), *id);
+	close(ev);
+}
+
+TEST(token_is_one_per_object)
+{
+	uint8_t a[16], b[16], c[16], zero[16] = { 0 };
+	int x = sm_lock_create(0), y = sm_lock_create(0), dup_x;
+
+	ASSERT_LE(0, x);
+	ASSERT_LE(0, y);
+	dup_x = dup(x);
+	ASSERT_EQ(0, sm_token(x, a));
+	ASSERT_EQ(0, sm_token(dup_x, b));
+	ASSERT_EQ(0, sm_token(y, c));
+	EXPECT_EQ(0, memcmp(a, b, sizeof(a)));	/* the same object */
+	EXPECT_NE(0, memcmp(a, c, sizeof(a)));
+	EXPECT_NE(0, memcmp(a, zero, sizeof(a)));
+	a[15] ^= 1;				/* a name nobody was given */
+	EXPECT_EQ(-ENOENT, sm_open_token(a, 0));
+	close(dup_x);
+	close(x);
+	close(y);
+}
+
+/* A token does not keep its object: gone with the last handle. */
+TEST(token_dies_with_its_object)
+{
+	int sem = sm_sem_create(3, 0), h;
+	uint8_t tok[16];
+
+	ASSERT_LE(0, sem);
+	ASSERT_EQ(0, sm_token(sem, tok));
+	h = sm_open_token(tok, 0);
+	ASSERT_LE(0, h);
+	EXPECT_EQ(object_id(sem), object_id(h));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(h, F_GETFD) & FD_CLOEXEC);
+	close(h);
+	h = sm_open_token(tok, SM_NO_CLOEXEC);
+	ASSERT_LE(0, h);
+	EXPECT_EQ(0, fcntl(h, F_GETFD) & FD_CLOEXEC);
+	close(h);
+	close(sem);
+	EXPECT_EQ(-ENOENT, sm_open_token(tok, 0));
+}
+
+/* Only the creating user opens by token (the guest runs as root). */
+TEST(token_refuses_another_user)
+{
+	int lock = sm_lock_create(0), status;
+	uint8_t tok[16];
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to become another user");
+	ASSERT_LE(0, lock);
+	ASSERT_EQ(0, sm_token(lock, tok));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+			_exit(2);
+		_exit(sm_open_token(tok, 0) == -EPERM ? 0 : 1);
+	}
+	status = wait_child(pid, WAKE_MS);
+	EXPECT_EQ(0, status);
+	close(lock);
+}
+
+TEST(token_rejects_bad_arguments)
+{
+	struct syncmgr_token t;
+	int dev = dev_open(), ev = sm_event_create(0);
+
+	ASSERT_LE(0, dev);
+	ASSERT_LE(0, ev);
+	memset(&t, 0, sizeof(t));
+	ASSERT_EQ(0, ioctl_err(ev, SYNCMGR_IOC_TOKEN, &t));
+	EXPECT_EQ(0U, t.flags);
+	EXPECT_EQ(0U, t.reserved);
+	t.reserved = 1;
+	EXPECT_EQ(-EINVAL, ioctl_err(dev, SYNCMGR_IOC_OPEN, &t));
+	t.reserved = 0;
+	t.flags = 1U << 31;
+	EXPECT_EQ(-EINVAL, ioctl_err(dev, SYNCMGR_IOC_OPEN, &t));
+	EXPECT_EQ(-EFAULT, ioctl_err(dev, SYNCMGR_IOC_OPEN, BAD_PTR));
+	EXPECT_EQ(-EFAULT, ioctl_err(ev, SYNCMGR_IOC_TOKEN, BAD_PTR));
+	EXPECT_EQ(-ENOTTY, ioctl_err(dev, SYNCMGR_IOC_TOKEN, &t));
+	close(ev);
+	close(dev);
 }
 
 TEST_HARNESS_MAIN

@@ -53,6 +53,17 @@ uint64_t sm_deadline(int64_t timeout_ns);	/* SM_FOREVER stays forever */
 int sm_timeout_valid(int64_t timeout_ns);	/* 0 or -EINVAL */
 
 /*
+ * Tokens: an object's unguessable 128-bit name.  sm_token() gives it (any
+ * handle of the object); sm_open_token() turns it into a new handle of the
+ * same object in any process of the object's creating user, while the
+ * object lives (-ENOENT after), -EPERM for another user.  A token does
+ * not keep its object alive: keep a handle until the other side opened it.
+ * flags: SM_NO_CLOEXEC.
+ */
+int sm_token(int handle, uint8_t token[16]);
+int sm_open_token(const uint8_t token[16], unsigned int flags);
+
+/*
  * Handle passing over a connected AF_UNIX socket (SCM_RIGHTS), 1 to 253
  * handles per message.  Returns n.
  */

@@ -37,6 +37,7 @@
 #define SYNCMGR_FEAT_VALUE		_BITULL(7) /* Value, Array */
 #define SYNCMGR_FEAT_DICT		_BITULL(8) /* dict, Namespace */
 #define SYNCMGR_FEAT_LIST		_BITULL(9)
+#define SYNCMGR_FEAT_TOKEN		_BITULL(10) /* TOKEN, OPEN */
 
 #define SYNCMGR_DEADLINE_FOREVER	(~0ULL)
 
@@ -129,6 +130,17 @@ struct syncmgr_action_done {
 #define SYNCMGR_STATE_BROKEN		_BITUL(1) /* barrier is broken */
 #define SYNCMGR_STATE_IN_ACTION		_BITUL(2) /* barrier action running */
 
+/*
+ * struct syncmgr_token: an object's unguessable 128-bit name.  TOKEN on an
+ * object fd gives it; OPEN on /dev/syncmgr turns it back into a new fd of
+ * the same object, for the object's creating user, while it lives.
+ */
+struct syncmgr_token {
+	__u64 token[2];
+	__u32 flags;		/* OPEN: SYNCMGR_CREATE_NO_CLOEXEC */
+	__u32 reserved;
+};
+
 /* struct syncmgr_state: answer of SYNCMGR_IOC_STATE on any object. */
 struct syncmgr_state {
 	__u64 id;		/* unique for the module's lifetime: identity */
@@ -213,9 +225,11 @@ struct syncmgr_data {
 /* On /dev/syncmgr. */
 #define SYNCMGR_IOC_VERSION	_IOR(SYNCMGR_IOC_MAGIC, 0x00, struct syncmgr_version)
 #define SYNCMGR_IOC_CREATE	_IOW(SYNCMGR_IOC_MAGIC, 0x01, struct syncmgr_create)
+#define SYNCMGR_IOC_OPEN	_IOW(SYNCMGR_IOC_MAGIC, 0x02, struct syncmgr_token)
 
 /* On object fds. */
 #define SYNCMGR_IOC_STATE	_IOR(SYNCMGR_IOC_MAGIC, 0x10, struct syncmgr_state)
+#define SYNCMGR_IOC_TOKEN	_IOR(SYNCMGR_IOC_MAGIC, 0x1a, struct syncmgr_token)
 /* Lock, RLock, semaphores, condition (its lock). */
 #define SYNCMGR_IOC_ACQUIRE	_IOW(SYNCMGR_IOC_MAGIC, 0x11, struct syncmgr_wait)
 /* Lock, RLock, condition (its lock): count must be 1; semaphores: n. */
