@@ -48,6 +48,8 @@ LIB_SO    := libsync/libsync.so.1
 LIB_A     := libsync/libsync.a
 TESTS     := $(patsubst tests/%.c,tests/bin/%,$(wildcard tests/*.c))
 MEMPROBE  := tests/bin/guest/memprobe
+# The Python package's unittest suite (python/tests), counted like a test program.
+PYSUITE   := tests/python-suite
 EXAMPLES  := $(patsubst examples/%.c,examples/bin/%,$(wildcard examples/*.c))
 KMOD_DIR   = build/kmod-$(KVER)
 DKMS_TOP  := $(CURDIR)/build/dkms
@@ -187,7 +189,7 @@ check:
 .PHONY: check-run
 check-run: need-kver dkms-build lib tests examples
 	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) --dmesg $(CHECK_DMESG) -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
-		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS)
+		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS) $(PYSUITE)
 
 # The same suite on Debian's 6.12 kernel (tools/setup installs it).
 check-6.12:

@@ -1,0 +1,131 @@
+"""The base of every syncmgr object: one fd, identity, pickling.
+
+Sharing.  An object passed to a process that multiprocessing is starting
+(fork, forkserver, spawn) travels as its fd (multiprocessing.reduction.DupFd).
+Pickled at any other time (through multiprocessing's queues, pipes and pools,
+or pickle.dumps for a socket), it travels as a reference: its type and the
+kernel's unguessable per-object token, which the receiver opens with
+sm_open_token() as long as the object is alive (same user only).  A token
+does not keep the object alive: the sender must keep its object until the
+receiver has unpickled it, as a SyncManager proxy needs its manager alive.
+Without the token ABI (an older module) the fallback is DupFd's helper
+thread in the sender, which must then also be alive at unpickling.
+"""
+import ctypes
+import errno
+import os
+import pickle
+
+from . import _lib
+from ._lib import lib, check
+
+_CLASSES = {}
+
+
+def register(type_code):
+    def deco(cls):
+        _CLASSES[type_code] = cls
+        cls._type_code = type_code
+        return cls
+    return deco
+
+
+class SyncObject:
+    """A syncmgr object: a handle (fd) to a kernel object."""
+    __slots__ = ('_fd', '__weakref__')
+    _type_code = 0
+
+    def _init_fd(self, fd):
+        object.__setattr__(self, '_fd', check(fd, type(self).__name__))
+
+    def __del__(self):
+        fd = getattr(self, '_fd', -1)
+        if fd is not None and fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+            object.__setattr__(self, '_fd', -1)
+
+    def close(self):
+        """Close this handle now (the object lives while others hold it)."""
+        self.__del__()
+
+    def fileno(self):
+        """The handle's fd: poll()able (readable when a wait would succeed)."""
+        return self._fd
+
+    def _state(self):
+        st = _lib.SmState()
+        check(lib.sm_state(self._fd, ctypes.byref(st)))
+        return st
+
+    @property
+    def sm_id(self):
+        """The kernel object's id: equal for every handle of one object."""
+        return self._state().id
+
+    def _extra(self):
+        """Python-side state to pickle with the reference."""
+        return None
+
+    def _setup(self, extra):
+        """Restore _extra() after unpickling."""
+
+    def __reduce__(self):
+        return _rebuild, (type(self),) + reference(self._fd) + (self._extra(),)
+
+    def __eq__(self, other):
+        if not isinstance(other, SyncObject):
+            return NotImplemented
+        return self.sm_id == other.sm_id
+
+    def __hash__(self):
+        return hash(self.sm_id)
+
+    def __repr__(self):
+        return '<%s.%s object, fd=%d>' % (__package__, type(self).__name__,
+                                          self._fd)
+
+
+def from_fd(fd, extra=None, cls=None):
+    """The syncmgr object owning a new fd (its class from the kernel)."""
+    if cls is None:
+        t = lib.sm_type(fd)
+        if t < 0:
+            os.close(fd)
+            check(t)
+        cls = _CLASSES[t]
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, '_fd', fd)
+    obj._setup(extra)
+    return obj
+
+
+# --- references ---------------------------------------------------------------------
+def reference(fd):
+    """How an fd travels in a pickle: ('fd', DupFd) while multiprocessing
+    starts a process, ('token', bytes) with the token ABI, else ('fd',
+    DupFd) through multiprocessing's resource sharer."""
+    from multiprocessing import context, reduction
+    if context.get_spawning_popen() is None and _lib.HAVE_TOKEN:
+        tok = ctypes.create_string_buffer(16)
+        ret = lib.sm_token(fd, tok)
+        if ret >= 0:
+            return 'token', tok.raw
+    return 'fd', reduction.DupFd(fd)
+
+
+def open_reference(kind, ref):
+    if kind == 'token':
+        fd = lib.sm_open_token(ref, 0)
+        if fd == -errno.ENOENT:
+            raise ReferenceError('the syncmgr object is gone: its sender '
+                                 'closed the last handle before this '
+                                 'process unpickled it')
+        return check(fd, 'open by token')
+    return ref.detach()
+
+
+def _rebuild(cls, kind, ref, extra):
+    return from_fd(open_reference(kind, ref), extra, cls)

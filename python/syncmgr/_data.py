@@ -1,0 +1,688 @@
+"""Queue, JoinableQueue, Value, Array, dict, list, Namespace: the shared
+data of SyncManager, held in the kernel as typed values (None, bool, int64,
+float, str, bytes, a nested syncmgr object; anything else pickled)."""
+import ctypes
+import errno
+import queue as _queue
+
+from . import _lib
+from ._lib import (lib, check, call_until, call_out, deadline, value, values,
+                   decode, SmValue, SmSlice)
+from ._base import SyncObject, register
+
+__all__ = ['Queue', 'JoinableQueue', 'Value', 'Array', 'Dict', 'List',
+           'Namespace']
+
+_I64_MAX = (1 << 63) - 1
+
+
+def _get1(fn, *args):
+    """fn(*args, &out, &buf) -> the decoded value, or the negative errno."""
+    out = SmValue()
+    ret = call_out(fn, *args, ctypes.byref(out))
+    if ret < 0:
+        return None, ret
+    return decode(out), ret
+
+
+@register(_lib.TYPE_QUEUE)
+class Queue(SyncObject):
+    """queue.Queue (and JoinableQueue: task_done/join) across processes."""
+    __slots__ = ()
+
+    def __init__(self, maxsize=0):
+        self._init_fd(lib.sm_queue_create(max(0, maxsize), 0))
+
+    @staticmethod
+    def _timeout(block, timeout):
+        if not block:
+            return 0
+        if timeout is not None and timeout < 0:
+            raise ValueError("'timeout' must be a non-negative number")
+        return timeout
+
+    def put(self, item, block=True, timeout=None):
+        keep = []
+        v = value(item, keep)
+        if timeout is not None and timeout < 0 and self.maxsize == 0:
+            timeout = None   # queue.Queue checks it only when bounded
+        t = self._timeout(block, timeout)
+        if t == 0:
+            ret = lib.sm_queue_put_nowait(self._fd, ctypes.byref(v))
+        else:
+            ret = call_until(lib.sm_queue_put_until, self._fd,
+                             ctypes.byref(v), deadline(t))
+        if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
+            raise _queue.Full
+        check(ret, 'put')
+
+    def get(self, block=True, timeout=None):
+        t = self._timeout(block, timeout)
+        out = SmValue()
+        if t == 0:
+            ret = call_out(lib.sm_queue_get_nowait, self._fd, ctypes.byref(out))
+        else:
+            ret = call_out(lib.sm_queue_get_until, self._fd, ctypes.byref(out),
+                           deadline(t), deadline_arg=True)
+        if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
+            raise _queue.Empty
+        check(ret, 'get')
+        return decode(out)
+
+    def put_nowait(self, item):
+        return self.put(item, False)
+
+    def get_nowait(self):
+        return self.get(False)
+
+    def qsize(self):
+        return check(lib.sm_queue_qsize(self._fd))
+
+    def empty(self):
+        return bool(check(lib.sm_queue_empty(self._fd)))
+
+    def full(self):
+        return bool(check(lib.sm_queue_full(self._fd)))
+
+    @property
+    def maxsize(self):
+        return check(lib.sm_queue_maxsize(self._fd))
+
+    def task_done(self):
+        ret = lib.sm_queue_task_done(self._fd)
+        if ret == -errno.EINVAL:
+            raise ValueError('task_done() called too many times')
+        check(ret, 'task_done')
+
+    def join(self, timeout=None):
+        """Blocks until every item put was marked done (timeout: seconds,
+        an extension: returns False when it ran out)."""
+        ret = call_until(lib.sm_queue_join_until, self._fd, deadline(timeout))
+        if ret == -errno.ETIMEDOUT:
+            return False
+        check(ret, 'join')
+        return None if timeout is None else True
+
+
+JoinableQueue = Queue
+
+
+@register(_lib.TYPE_VALUE)
+class Value(SyncObject):
+    """The manager's Value(typecode, value): .value, get(), set(); plus
+    atomic add() and compare_and_swap(), which the manager lacks."""
+    __slots__ = ()
+
+    def __init__(self, typecode, value_=None, lock=True):
+        keep = []
+        v = value(value_, keep)
+        tc = typecode if isinstance(typecode, int) else _typecode_int(typecode)
+        self._init_fd(lib.sm_value_create(tc, ctypes.byref(v), 0))
+
+    def get(self):
+        obj, ret = _get1(lib.sm_value_get, self._fd)
+        check(ret, 'get')
+        return obj
+
+    def set(self, new):
+        keep = []
+        check(lib.sm_value_set(self._fd, ctypes.byref(value(new, keep))), 'set')
+
+    value = property(get, set)
+
+    @property
+    def typecode(self):
+        tc = check(lib.sm_value_typecode(self._fd))
+        if tc in _TYPECODES:
+            return _TYPECODES[tc]
+        return chr(tc) if 0 < tc < 0x10000 else tc
+
+    def add(self, delta):
+        """Atomically value += delta (int or float); returns the old value."""
+        if isinstance(delta, float):
+            old = ctypes.c_double()
+            ret = lib.sm_value_add_double(self._fd, delta, ctypes.byref(old))
+            kind = old
+        else:
+            old = ctypes.c_int64()
+            ret = lib.sm_value_add(self._fd, delta, ctypes.byref(old))
+            if ret == -errno.EINVAL:   # a float value: add as float
+                return self.add(float(delta))
+        if ret == -errno.EINVAL:
+            raise TypeError('Value.add needs a number value')
+        if ret == -errno.ERANGE:
+            raise OverflowError('int64 overflow')
+        check(ret, 'add')
+        return old.value
+
+    def compare_and_swap(self, expected, new):
+        """Atomically: if value == expected, value = new.  Returns True if it
+        stored."""
+        keep = []
+        e, n = value(expected, keep), value(new, keep)
+        ret = call_out(lib.sm_value_cas, self._fd, ctypes.byref(e),
+                       ctypes.byref(n), None)
+        return bool(check(ret, 'compare_and_swap'))
+
+    def __repr__(self):
+        return '%s(%r, %r)' % (type(self).__name__, self.typecode, self.get())
+
+
+_TYPECODES = {}
+
+
+def _typecode_int(tc):
+    if isinstance(tc, str) and len(tc) == 1:
+        return ord(tc)
+    # a ctypes type or anything else the manager would keep: remember it
+    key = 0x10000 + len(_TYPECODES)
+    for k, v in _TYPECODES.items():
+        if v is tc:
+            return k
+    _TYPECODES[key] = tc
+    return key
+
+
+_ARRAY_CODES = 'bBhHiIlLqQfd'
+
+
+@register(_lib.TYPE_ARRAY)
+class Array(SyncObject):
+    """The manager's Array(typecode, sequence): a fixed-length array of
+    numbers (typecode b B h H i I l L q Q f d) with len, indexing and
+    slices; atomic add()/compare_and_swap() on integer elements."""
+    __slots__ = ()
+
+    def __init__(self, typecode, sequence, lock=True):
+        if typecode not in _ARRAY_CODES or len(typecode) != 1:
+            raise ValueError('bad typecode (must be b, B, u, h, H, i, I, l, '
+                             'L, q, Q, f or d)')
+        if isinstance(sequence, int):
+            sequence = [0] * sequence
+        seq = list(sequence)
+        keep = []
+        vals = values(seq, keep)
+        ret = lib.sm_array_create(ord(typecode), vals if seq else None,
+                                  len(seq), 0)
+        self._init_fd(_array_err(ret, 'Array'))
+
+    @property
+    def typecode(self):
+        return chr(check(lib.sm_array_typecode(self._fd)))
+
+    def __len__(self):
+        return check(lib.sm_array_len(self._fd))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            s, n = _slice(i, len(self))
+            if n == 0:
+                return []
+            out = (SmValue * n)()
+            got = _array_err(lib.sm_array_get_slice(self._fd, ctypes.byref(s),
+                                                    out, n), 'get')
+            return [decode(out[k]) for k in range(got)]
+        out = SmValue()
+        _array_err(lib.sm_array_get(self._fd, _index(i), ctypes.byref(out)),
+                   'get')
+        return decode(out)
+
+    def __setitem__(self, i, v):
+        keep = []
+        if isinstance(i, slice):
+            seq = list(v)
+            s, n = _slice(i, len(self))
+            if len(seq) != n:
+                raise ValueError('a syncmgr Array has a fixed length: the '
+                                 'slice has %d elements, not %d' % (n, len(seq)))
+            _array_err(lib.sm_array_set_slice(self._fd, ctypes.byref(s),
+                                              values(seq, keep), n), 'set')
+            return
+        _array_err(lib.sm_array_set(self._fd, _index(i),
+                                    ctypes.byref(value(v, keep))), 'set')
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def tolist(self):
+        return self[:]
+
+    def add(self, i, delta):
+        """Atomically self[i] += delta (integer typecodes); the old value."""
+        old = ctypes.c_int64()
+        _array_err(lib.sm_array_add(self._fd, _index(i), delta,
+                                    ctypes.byref(old)), 'add')
+        return old.value
+
+    def compare_and_swap(self, i, expected, new):
+        ret = lib.sm_array_cas(self._fd, _index(i), expected, new, None)
+        return bool(_array_err(ret, 'compare_and_swap'))
+
+    def __repr__(self):
+        return 'Array(%r, %r)' % (self.typecode, self[:])
+
+
+def _index(i):
+    i = i.__index__()
+    if not -(1 << 63) <= i < (1 << 63):
+        raise IndexError('index out of range')
+    return i
+
+
+def _array_err(ret, what):
+    if ret == -errno.ERANGE:
+        raise IndexError('array index out of range')
+    if ret == -errno.EOVERFLOW:
+        raise OverflowError('value out of range for the array typecode')
+    if ret == -errno.EINVAL:
+        raise TypeError('wrong kind of value for the array typecode')
+    return check(ret, what)
+
+
+def _slice(sl, length):
+    """An SmSlice for a Python slice, and how many elements it selects."""
+    s = SmSlice()
+    step = 1 if sl.step is None else sl.step.__index__()
+    if step == 0:
+        raise ValueError('slice step cannot be zero')
+    s.step = step
+    if sl.start is None:
+        s.flags |= _lib.DATA_NO_START
+    else:
+        s.start = max(-_I64_MAX, min(_I64_MAX, sl.start.__index__()))
+    if sl.stop is None:
+        s.flags |= _lib.DATA_NO_STOP
+    else:
+        s.stop = max(-_I64_MAX, min(_I64_MAX, sl.stop.__index__()))
+    return s, len(range(*sl.indices(length))) if length is not None else 0
+
+
+@register(_lib.TYPE_DICT)
+class Dict(SyncObject):
+    """Python's dict (the manager's dict()) across processes."""
+    __slots__ = ()
+    _missing = KeyError
+
+    def __init__(self, *args, **kw):
+        self._init_fd(self._create())
+        if args or kw:
+            self.update(*args, **kw)
+
+    @staticmethod
+    def _create():
+        return lib.sm_dict_create(0)
+
+    def _key_error(self, key):
+        return KeyError(key)
+
+    def __getitem__(self, key):
+        keep = []
+        obj, ret = _get1(lib.sm_dict_get, self._fd,
+                         ctypes.byref(value(key, keep)))
+        if ret == -errno.ENOENT:
+            raise self._key_error(key)
+        check(ret, 'getitem')
+        return obj
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def __setitem__(self, key, val):
+        keep = []
+        ret = lib.sm_dict_set(self._fd, ctypes.byref(value(key, keep)),
+                              ctypes.byref(value(val, keep)))
+        _data_err(ret, 'setitem')
+
+    def __delitem__(self, key):
+        keep = []
+        ret = lib.sm_dict_del(self._fd, ctypes.byref(value(key, keep)))
+        if ret == -errno.ENOENT:
+            raise self._key_error(key)
+        check(ret, 'delitem')
+
+    def __contains__(self, key):
+        keep = []
+        return bool(check(lib.sm_dict_contains(self._fd,
+                                               ctypes.byref(value(key, keep)))))
+
+    def __len__(self):
+        return check(lib.sm_dict_len(self._fd))
+
+    _NODEFAULT = object()
+
+    def pop(self, key, default=_NODEFAULT):
+        keep = []
+        obj, ret = _get1(lib.sm_dict_pop, self._fd,
+                         ctypes.byref(value(key, keep)))
+        if ret == -errno.ENOENT:
+            if default is not Dict._NODEFAULT:
+                return default
+            raise self._key_error(key)
+        check(ret, 'pop')
+        return obj
+
+    def popitem(self):
+        k, v = SmValue(), SmValue()
+        ret = call_out(lib.sm_dict_popitem, self._fd, ctypes.byref(k),
+                       ctypes.byref(v))
+        if ret == -errno.ENOENT:
+            raise KeyError('popitem(): dictionary is empty')
+        check(ret, 'popitem')
+        return decode(k), decode(v)
+
+    def setdefault(self, key, default=None):
+        keep = []
+        obj, ret = _get1(lib.sm_dict_setdefault, self._fd,
+                         ctypes.byref(value(key, keep)),
+                         ctypes.byref(value(default, keep)))
+        _data_err(ret, 'setdefault')
+        return obj
+
+    def update(self, other=(), **kw):
+        if hasattr(other, 'keys'):
+            pairs = [(k, other[k]) for k in other.keys()]
+        else:
+            pairs = [tuple(p) for p in other]
+            for p in pairs:
+                if len(p) != 2:
+                    raise ValueError('dictionary update sequence element has '
+                                     'length %d; 2 is required' % len(p))
+        pairs += list(kw.items())
+        if not pairs:
+            return
+        flat = [x for p in pairs for x in p]
+        keep = []
+        _data_err(lib.sm_dict_update(self._fd, values(flat, keep), len(pairs)),
+                  'update')
+
+    def clear(self):
+        check(lib.sm_dict_clear(self._fd))
+
+    def copy(self):
+        """A plain dict, as the manager's dict proxy's copy() returns."""
+        return dict(self.items())
+
+    def _iter(self, what):
+        cursor = ctypes.c_uint64(0)
+        per = 2 if what == _lib.DICT_KEYS | _lib.DICT_VALUES else 1
+        n = 256
+        out = (SmValue * (n * per))()
+        res = []
+        while True:
+            got = call_out(lib.sm_dict_iter, self._fd, what,
+                           ctypes.byref(cursor), out, n)
+            check(got, 'iter')
+            if per == 2:
+                res += [(decode(out[2 * k]), decode(out[2 * k + 1]))
+                        for k in range(got)]
+            else:
+                res += [decode(out[k]) for k in range(got)]
+            if got == 0 or cursor.value == 0:
+                return res
+
+    def keys(self):
+        return self._iter(_lib.DICT_KEYS)
+
+    def values(self):
+        return self._iter(_lib.DICT_VALUES)
+
+    def items(self):
+        return self._iter(_lib.DICT_KEYS | _lib.DICT_VALUES)
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __eq__(self, other):
+        if isinstance(other, SyncObject):
+            return SyncObject.__eq__(self, other)
+        if isinstance(other, dict):
+            return dict(self.items()) == other
+        return NotImplemented
+
+    __hash__ = SyncObject.__hash__
+
+    def __repr__(self):
+        return repr(dict(self.items()))
+
+
+def _data_err(ret, what):
+    if ret == -errno.ELOOP:
+        raise ValueError('a shared container cannot contain itself')
+    return check(ret, what)
+
+
+@register(_lib.TYPE_NAMESPACE)
+class Namespace(SyncObject):
+    """The manager's Namespace: attributes shared between processes; names
+    starting with '_' stay local to this handle, as the proxy's do."""
+    __slots__ = ('__dict__',)
+
+    def __init__(self, **kw):
+        self._init_fd(lib.sm_ns_create(0))
+        for k, v in kw.items():
+            setattr(self, k, v)
+
+    def __getattr__(self, name):
+        if name.startswith('_'):
+            raise AttributeError(name)
+        try:
+            return Dict.__getitem__(self, name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name, val):
+        if name.startswith('_'):
+            return object.__setattr__(self, name, val)
+        Dict.__setitem__(self, name, val)
+
+    def __delattr__(self, name):
+        if name.startswith('_'):
+            return object.__delattr__(self, name)
+        try:
+            Dict.__delitem__(self, name)
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __dir__(self):
+        return Dict.keys(self)
+
+    def __repr__(self):
+        items = Dict.items(self)
+        return 'Namespace(%s)' % ', '.join('%s=%r' % kv for kv in items)
+
+    _key_error = Dict._key_error
+    _iter = Dict._iter
+
+
+@register(_lib.TYPE_LIST)
+class List(SyncObject):
+    """Python's list (the manager's list()) across processes; slices and
+    + / * give plain lists, as the manager's proxy does."""
+    __slots__ = ()
+
+    def __init__(self, sequence=()):
+        self._init_fd(lib.sm_list_create(0))
+        if sequence:
+            self.extend(sequence)
+
+    def __len__(self):
+        return check(lib.sm_list_len(self._fd))
+
+    def append(self, v):
+        keep = []
+        _list_err(lib.sm_list_append(self._fd, ctypes.byref(value(v, keep))))
+
+    def extend(self, seq):
+        seq = list(seq)
+        if not seq:
+            return
+        keep = []
+        _list_err(lib.sm_list_extend(self._fd, values(seq, keep), len(seq)))
+
+    def __iadd__(self, seq):
+        self.extend(seq)
+        return self
+
+    def __imul__(self, n):
+        check(lib.sm_list_repeat(self._fd, n.__index__()))
+        return self
+
+    def __add__(self, other):
+        return self[:] + list(other)
+
+    def __radd__(self, other):
+        return list(other) + self[:]
+
+    def __mul__(self, n):
+        return self[:] * n
+
+    __rmul__ = __mul__
+
+    def insert(self, i, v):
+        keep = []
+        _list_err(lib.sm_list_insert(self._fd, _clamp(i),
+                                     ctypes.byref(value(v, keep))))
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._get_slice(i)
+        obj, ret = _get1(lib.sm_list_get, self._fd, _index(i))
+        _list_err(ret)
+        return obj
+
+    def _get_slice(self, sl):
+        start, stop, step = sl.indices(len(self))
+        n = len(range(start, stop, step))
+        if n == 0:
+            return []
+        s = SmSlice(start, stop, step, 0)
+        if step < 0 and stop == -1:
+            s.stop, s.flags = 0, _lib.DATA_NO_STOP
+        page = min(n, 1024)
+        out = (SmValue * page)()
+        res = []
+        while len(res) < n:
+            got = call_out(lib.sm_list_get_slice, self._fd, ctypes.byref(s),
+                           out, page)
+            _list_err(got)
+            if got == 0:
+                break
+            res += [decode(out[k]) for k in range(got)]
+            s.start = start + len(res) * step
+        return res
+
+    def __setitem__(self, i, v):
+        keep = []
+        if isinstance(i, slice):
+            seq = list(v)
+            s, _ = _slice(i, None)
+            ret = lib.sm_list_set_slice(self._fd, ctypes.byref(s),
+                                        values(seq, keep), len(seq))
+            if ret == -errno.EINVAL:
+                n = len(range(*i.indices(len(self))))
+                raise ValueError('attempt to assign sequence of size %d to '
+                                 'extended slice of size %d' % (len(seq), n))
+            _list_err(ret)
+            return
+        _list_err(lib.sm_list_set(self._fd, _index(i),
+                                  ctypes.byref(value(v, keep))),
+                  'list assignment index out of range')
+
+    def __delitem__(self, i):
+        if isinstance(i, slice):
+            s, _ = _slice(i, None)
+            _list_err(lib.sm_list_del_slice(self._fd, ctypes.byref(s)))
+            return
+        _list_err(lib.sm_list_del(self._fd, _index(i)),
+                  'list assignment index out of range')
+
+    def pop(self, i=-1):
+        obj, ret = _get1(lib.sm_list_pop, self._fd, _index(i))
+        if ret == -errno.ERANGE:
+            raise IndexError('pop from empty list' if len(self) == 0
+                             else 'pop index out of range')
+        _list_err(ret)
+        return obj
+
+    def remove(self, v):
+        keep = []
+        ret = lib.sm_list_remove(self._fd, ctypes.byref(value(v, keep)))
+        if ret == -errno.ENOENT:
+            raise ValueError('list.remove(x): x not in list')
+        _list_err(ret)
+
+    def index(self, v, start=0, stop=_I64_MAX):
+        keep = []
+        ret = lib.sm_list_index(self._fd, ctypes.byref(value(v, keep)),
+                                _clamp(start), _clamp(stop))
+        if ret == -errno.ENOENT:
+            raise ValueError('%r is not in list' % (v,))
+        return _list_err(ret)
+
+    def count(self, v):
+        keep = []
+        return _list_err(lib.sm_list_count(self._fd,
+                                           ctypes.byref(value(v, keep))))
+
+    def __contains__(self, v):
+        keep = []
+        return bool(_list_err(lib.sm_list_contains(
+            self._fd, ctypes.byref(value(v, keep)))))
+
+    def reverse(self):
+        check(lib.sm_list_reverse(self._fd))
+
+    def sort(self, key=None, reverse=False):
+        """As list.sort; with a key function the values are sorted here and
+        written back (not atomic, unlike a sort without key)."""
+        if key is not None:
+            vals = self[:]
+            vals.sort(key=key, reverse=reverse)
+            self[:] = vals
+            return
+        ret = lib.sm_list_sort(self._fd, 1 if reverse else 0)
+        if ret == -errno.EINVAL:
+            raise TypeError('the list holds values that cannot be ordered')
+        check(ret, 'sort')
+
+    def clear(self):
+        check(lib.sm_list_clear(self._fd))
+
+    def copy(self):
+        return self[:]
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __reversed__(self):
+        return reversed(self[:])
+
+    def __eq__(self, other):
+        if isinstance(other, SyncObject):
+            return SyncObject.__eq__(self, other)
+        if isinstance(other, list):
+            return self[:] == other
+        return NotImplemented
+
+    __hash__ = SyncObject.__hash__
+
+    def __repr__(self):
+        return repr(self[:])
+
+
+def _clamp(i):
+    i = i.__index__()
+    return max(-_I64_MAX, min(_I64_MAX, i))
+
+
+def _list_err(ret, msg='list index out of range'):
+    if ret == -errno.ERANGE:
+        raise IndexError(msg)
+    if ret == -errno.E2BIG:
+        raise MemoryError('the list would pass max_list_len')
+    if ret == -errno.EINVAL:
+        raise TypeError('invalid list operation')
+    return _data_err(ret, 'list')
