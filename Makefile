@@ -64,7 +64,7 @@ MANPAGES  := $(wildcard man/man*/*.[1-9])
 GUEST      = tests/guest/run -k $(KVER)
 
 .PHONY: all module lib tests examples check check-6.12 check-debug check-all \
-	demo shell install uninstall \
+	demo bench shell install uninstall \
 	dkms-source dkms-build dkms-install checkpatch setup clean help need-kver
 
 all: module lib tests examples
@@ -83,6 +83,8 @@ help:
 	@echo '                 built once by tools/build-debug-kernel, ~19 min, cached)'
 	@echo '  check-all      check, check-6.12 and check-debug'
 	@echo '  demo           setup, build, run examples/bin/demo in the guest'
+	@echo '  bench          benchmarks in the guest against SyncManager and the kernel'"'"'s'
+	@echo '                 primitives: build/bench/results.{md,csv}, PNGs (BENCHMARKS.md)'
 	@echo '  shell          interactive shell in the guest, module loaded, cwd = this directory'
 	@echo '  install        libsync, headers, pkg-config, udev rule, modules-load.d, man pages'
 	@echo '                 (DESTDIR, PREFIX=/usr/local, LIBDIR, INCLUDEDIR, MANDIR; no dkms/depmod/udevadm)'
@@ -232,6 +234,26 @@ demo:
 	tools/setup
 	$(MAKE) --no-print-directory module lib examples
 	$(GUEST) -t $(GUEST_TIMEOUT) -- examples/bin/demo
+
+# bench: not a test (no timing asserts anywhere); see BENCHMARKS.md.  The
+# guest's files are thrown away, so results travel as "@bench," lines on its
+# stdout (build/bench/guest.log); the SyncManager side runs again on the host.
+BENCH_TIMEOUT ?= 1200
+BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu17 \
+		 -Iuapi -Ilibsync/include -pthread
+
+build/bench/bench: bench/bench.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(LIB_A) -lrt -lm
+
+bench:
+	tools/setup
+	tools/setup --bench
+	$(MAKE) --no-print-directory module lib build/bench/bench
+	rm -f build/bench/*.log
+	bash -o pipefail -c '$(GUEST) -t $(BENCH_TIMEOUT) -- bench/run-guest | tee build/bench/guest.log'
+	bash -o pipefail -c '/usr/bin/python3 bench/manager.py --impl manager-host | tee build/bench/manager-host.log'
+	bench/report build/bench
 
 shell:
 	tools/setup
