@@ -291,15 +291,27 @@ int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
 	o->buf = u64_to_user_ptr(d->out);
 	o->size = d->out_size;
 	o->max = max_values;
-	/* kv: a batch may be large (a list slice), bounded by its caller. */
-	o->files = kvcalloc(max_values, sizeof(*o->files), GFP_KERNEL_ACCOUNT);
-	o->fds = kvcalloc(max_values, sizeof(*o->fds), GFP_KERNEL_ACCOUNT);
-	if (!o->files || !o->fds) {
-		kvfree(o->files);
-		kvfree(o->fds);
-		return -ENOMEM;
-	}
 	return 0;
+}
+
+/*
+ * Room for the fds of every handle this call may return, made when the
+ * first handle goes out: most calls return none and allocate nothing.
+ * kv: a batch may be large (a list slice), bounded by its caller.
+ */
+static int syncmgr_out_reserve(struct syncmgr_out *o)
+{
+	if (o->fds)
+		return 0;
+	o->files = kvcalloc(o->max, sizeof(*o->files), GFP_KERNEL_ACCOUNT);
+	o->fds = kvcalloc(o->max, sizeof(*o->fds), GFP_KERNEL_ACCOUNT);
+	if (o->files && o->fds)
+		return 0;
+	kvfree(o->files);
+	kvfree(o->fds);
+	o->files = NULL;
+	o->fds = NULL;
+	return -ENOMEM;
 }
 
 /*
@@ -328,9 +340,12 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it)
 	u32 padded = ALIGN(it->len, 8);
 
 	if (it->obj) {
-		int fd = get_unused_fd_flags(O_CLOEXEC);
+		int fd = syncmgr_out_reserve(o);
 		struct file *file;
 
+		if (fd)
+			return fd;
+		fd = get_unused_fd_flags(O_CLOEXEC);
 		if (fd < 0)
 			return fd;
 		file = syncmgr_obj_file(it->obj);
@@ -361,12 +376,12 @@ int syncmgr_out_end(struct syncmgr_out *o, int ret)
 	u32 i;
 
 	for (i = 0; i < o->nfiles; i++) {
-		if (ret)
+		if (ret) {
 			put_unused_fd(o->fds[i]);
-		if (ret)
 			fput(o->files[i]);
-		else
+		} else {
 			fd_install(o->fds[i], o->files[i]);
+		}
 	}
 	kvfree(o->files);
 	kvfree(o->fds);
