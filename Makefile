@@ -19,6 +19,8 @@ INCLUDEDIR ?= $(prefix)/include
 MANDIR     ?= $(prefix)/share/man
 UDEVDIR    ?= /lib/udev/rules.d
 MODLOADDIR ?= /usr/lib/modules-load.d
+# The Python package (pip install ./python does the same for one interpreter).
+PYTHONDIR  ?= $(prefix)/lib/python3/dist-packages
 
 CC         ?= cc
 AR         ?= ar
@@ -276,6 +278,8 @@ install: lib
 	install -m 0644 uapi/linux/syncmgr.h $(DESTDIR)$(INCLUDEDIR)/linux/syncmgr.h
 	install -m 0644 udev/60-syncmgr.rules $(DESTDIR)$(UDEVDIR)/60-syncmgr.rules
 	install -m 0644 modules-load.d/syncmgr.conf $(DESTDIR)$(MODLOADDIR)/syncmgr.conf
+	install -d $(DESTDIR)$(PYTHONDIR)/syncmgr
+	install -m 0644 python/syncmgr/*.py $(DESTDIR)$(PYTHONDIR)/syncmgr/
 	@set -e; for m in $(MANPAGES); do \
 		d=$(DESTDIR)$(MANDIR)/$$(basename $$(dirname $$m)); \
 		install -d $$d; \
@@ -287,6 +291,7 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libsync.a $(DESTDIR)$(LIBDIR)/pkgconfig/libsync.pc \
 	      $(DESTDIR)$(INCLUDEDIR)/syncmgr.h $(DESTDIR)$(INCLUDEDIR)/linux/syncmgr.h \
 	      $(DESTDIR)$(UDEVDIR)/60-syncmgr.rules $(DESTDIR)$(MODLOADDIR)/syncmgr.conf
+	rm -rf $(DESTDIR)$(PYTHONDIR)/syncmgr
 	rm -f $(foreach m,$(MANPAGES),$(DESTDIR)$(MANDIR)/$(notdir $(patsubst %/,%,$(dir $(m))))/$(notdir $(m)))
 
 clean:

@@ -223,9 +223,16 @@ def call_until(fn, *args):
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
+_SyncObject = None
+_c_char_p, _c_void_p, _cast = ctypes.c_char_p, ctypes.c_void_p, ctypes.cast
+
+
 def encode(obj, v, keep):
     """Fill the SmValue v from a Python object; keep holds payloads alive."""
-    from ._base import SyncObject
+    global _SyncObject
+    if _SyncObject is None:
+        from ._base import SyncObject as _SyncObject
+    SyncObject = _SyncObject
     t = type(obj)
     if obj is None:
         v.type = VAL_NONE
@@ -249,7 +256,7 @@ def encode(obj, v, keep):
             data = obj
             v.type = VAL_BYTES
         keep.append(data)
-        v.buf.ptr = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p)
+        v.buf.ptr = _cast(data, _c_void_p)
         v.buf.len = len(data)
     elif isinstance(obj, SyncObject):
         v.type = VAL_HANDLE
