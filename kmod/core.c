@@ -85,24 +85,27 @@ static void syncmgr_token_drop(struct syncmgr_obj *obj)
 
 /*
  * Per-user object counts.  memcg accounting bounds memory only where a
- * cgroup has a limit; this bounds every user.  Entries live until unload.
+ * cgroup has a limit; this bounds every user.  Entries live until unload,
+ * so a pointer to one, once found, stays good: the byte charges of every
+ * stored value find theirs without the lock (RCU) and count atomically.
  */
 struct syncmgr_user {
 	struct hlist_node node;
 	kuid_t uid;
-	unsigned int objects;
-	unsigned long bytes;		/* of stored values (item.c) */
+	unsigned int objects;		/* under syncmgr_users_lock */
+	atomic_long_t bytes;		/* of stored values (item.c) */
 };
 
 static DEFINE_HASHTABLE(syncmgr_users, 6);
 static DEFINE_SPINLOCK(syncmgr_users_lock);
 
+/* Under syncmgr_users_lock or rcu_read_lock(). */
 static struct syncmgr_user *syncmgr_user_find(kuid_t uid)
 {
 	struct syncmgr_user *u;
 
-	lockdep_assert_held(&syncmgr_users_lock);
-	hash_for_each_possible(syncmgr_users, u, node, __kuid_val(uid))
+	hash_for_each_possible_rcu(syncmgr_users, u, node, __kuid_val(uid),
+				   lockdep_is_held(&syncmgr_users_lock))
 		if (uid_eq(u->uid, uid))
 			return u;
 	return NULL;
@@ -120,7 +123,7 @@ static struct syncmgr_user *syncmgr_user_get_locked(kuid_t uid)
 		if (!u && fresh) {
 			u = fresh;
 			fresh = NULL;
-			hash_add(syncmgr_users, &u->node, __kuid_val(uid));
+			hash_add_rcu(syncmgr_users, &u->node, __kuid_val(uid));
 		}
 		if (u)
 			break;
@@ -131,6 +134,22 @@ static struct syncmgr_user *syncmgr_user_get_locked(kuid_t uid)
 		fresh->uid = uid;
 	}
 	kfree(fresh);
+	return u;
+}
+
+/* The user's entry without the lock; made (locked) only on first use. */
+static struct syncmgr_user *syncmgr_user_get(kuid_t uid)
+{
+	struct syncmgr_user *u;
+
+	rcu_read_lock();
+	u = syncmgr_user_find(uid);
+	rcu_read_unlock();
+	if (u)
+		return u;
+	u = syncmgr_user_get_locked(uid);
+	if (!IS_ERR(u))
+		spin_unlock(&syncmgr_users_lock);
 	return u;
 }
 
@@ -151,31 +170,36 @@ static int syncmgr_user_charge(kuid_t uid)
 
 int syncmgr_user_charge_bytes(kuid_t uid, size_t bytes, unsigned long max)
 {
-	struct syncmgr_user *u = syncmgr_user_get_locked(uid);
-	int ret = 0;
+	struct syncmgr_user *u = syncmgr_user_get(uid);
+	long cur;
 
 	if (IS_ERR(u))
 		return PTR_ERR(u);
-	if (bytes > max || u->bytes > max - bytes)
-		ret = -EDQUOT;
-	else
-		u->bytes += bytes;
-	spin_unlock(&syncmgr_users_lock);
-	return ret;
+	cur = atomic_long_read(&u->bytes);
+	do {
+		if (bytes > max || (unsigned long)cur > max - bytes)
+			return -EDQUOT;
+	} while (!atomic_long_try_cmpxchg(&u->bytes, &cur, cur + bytes));
+	return 0;
 }
 
 void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes)
 {
 	struct syncmgr_user *u;
+	long cur;
 
-	spin_lock(&syncmgr_users_lock);
+	rcu_read_lock();
 	u = syncmgr_user_find(uid);
-	if (!WARN_ON_ONCE(!u || u->bytes < bytes))
-		u->bytes -= bytes;
-	spin_unlock(&syncmgr_users_lock);
+	rcu_read_unlock();
+	if (WARN_ON_ONCE(!u))
+		return;
+	cur = atomic_long_read(&u->bytes);
+	do {
+		if (WARN_ON_ONCE((unsigned long)cur < bytes))
+			return;
+	} while (!atomic_long_try_cmpxchg(&u->bytes, &cur, cur - bytes));
 }
 
-/* Bytes of stored values uid has now (fdinfo: tests watch them return). */
 /* What uid has now: live objects and bytes of stored values. */
 static void syncmgr_user_usage(kuid_t uid, unsigned int *objects,
 			       unsigned long *bytes)
@@ -185,7 +209,7 @@ static void syncmgr_user_usage(kuid_t uid, unsigned int *objects,
 	spin_lock(&syncmgr_users_lock);
 	u = syncmgr_user_find(uid);
 	*objects = u ? u->objects : 0;
-	*bytes = u ? u->bytes : 0;
+	*bytes = u ? atomic_long_read(&u->bytes) : 0;
 	spin_unlock(&syncmgr_users_lock);
 }
 

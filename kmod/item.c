@@ -136,7 +136,6 @@ static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
 	static const u8 zero[8];
 	struct syncmgr_value v;
 	struct syncmgr_item *it;
-	u8 pad[8];
 	u32 padded;
 	int len;
 
@@ -151,21 +150,23 @@ static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
 	if (size - *pos - sizeof(v) < padded)
 		return ERR_PTR(-EINVAL);
 
-	it = kzalloc(sizeof(*it) + len, GFP_KERNEL_ACCOUNT);
+	/*
+	 * Room for the padding too (free: slab sizes are multiples of 8), so
+	 * payload and padding come in with one copy.
+	 */
+	it = kmalloc(sizeof(*it) + padded, GFP_KERNEL_ACCOUNT);
 	if (!it)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&it->node);
 	it->type = v.type;
 	it->len = len;
 	it->data = v.data;
+	it->obj = NULL;
 	it->uid = INVALID_UID;
-	buf += *pos + sizeof(v);
-	if (len && copy_from_user(it->payload, buf, len))
-		goto fault;
-	if (padded != len) {
-		if (copy_from_user(pad, buf + len, padded - len))
+	if (padded) {
+		if (copy_from_user(it->payload, buf + *pos + sizeof(v), padded))
 			goto fault;
-		if (memcmp(pad, zero, padded - len))
+		if (memcmp(it->payload + len, zero, padded - len))
 			goto inval;
 	}
 	if (it->type == SYNCMGR_VAL_STR && !syncmgr_utf8_valid(it->payload, len))
@@ -240,6 +241,24 @@ struct syncmgr_item *syncmgr_item_in_one(const struct syncmgr_data *d)
 	if (ret)
 		return ERR_PTR(ret);
 	return list_first_entry(&items, struct syncmgr_item, node);
+}
+
+/*
+ * Exactly one INT or BOOL value in, read without making an item: 0 and
+ * *v, or 1 if d holds anything else (the caller then takes the general
+ * path, which gives the same errors as before).
+ */
+int syncmgr_int_in_one(const struct syncmgr_data *d, s64 *v)
+{
+	struct syncmgr_value h;
+
+	if (d->in_size != sizeof(h) ||
+	    copy_from_user(&h, u64_to_user_ptr(d->in), sizeof(h)) ||
+	    syncmgr_value_check(&h) ||
+	    (h.type != SYNCMGR_VAL_INT && h.type != SYNCMGR_VAL_BOOL))
+		return 1;
+	*v = (s64)h.data;
+	return 0;
 }
 
 /* A new item with the same value (a shallow copy: a handle is shared). */
@@ -357,8 +376,12 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it)
 		o->files[o->nfiles++] = file;
 		v.data = (u32)fd;
 	}
-	if (copy_to_user(p, &v, sizeof(v)) ||
-	    copy_to_user(p + sizeof(v), it->payload, it->len) ||
+	/* Scalars (no payload) take one copy. */
+	if (copy_to_user(p, &v, sizeof(v)))
+		return -EFAULT;
+	if (it->len && copy_to_user(p + sizeof(v), it->payload, it->len))
+		return -EFAULT;
+	if (padded != it->len &&
 	    copy_to_user(p + sizeof(v) + it->len, zero, padded - it->len))
 		return -EFAULT;
 	o->used += sizeof(v) + padded;
@@ -383,8 +406,10 @@ int syncmgr_out_end(struct syncmgr_out *o, int ret)
 			fd_install(o->fds[i], o->files[i]);
 		}
 	}
-	kvfree(o->files);
-	kvfree(o->fds);
+	if (o->fds) {
+		kvfree(o->files);
+		kvfree(o->fds);
+	}
 	if (ret == -EMSGSIZE || (!ret && !o->count && o->needed)) {
 		o->d->needed = o->needed;
 		return -EMSGSIZE;

@@ -205,6 +205,7 @@ void syncmgr_items_init(void);
 int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items);
 struct syncmgr_item *syncmgr_item_in_one(const struct syncmgr_data *d);
+int syncmgr_int_in_one(const struct syncmgr_data *d, s64 *v);
 struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src);
 struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data);
 void syncmgr_item_free(struct syncmgr_item *it);

@@ -156,13 +156,15 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 
 	if (d->count != 1)
 		return -EINVAL;
-	delta = syncmgr_item_in_one(d);
-	if (IS_ERR(delta))
-		return PTR_ERR(delta);
-	ret = syncmgr_item_int(delta, &b);
-	syncmgr_item_free(delta);
-	if (ret)
-		return ret;
+	if (syncmgr_int_in_one(d, &b)) {
+		delta = syncmgr_item_in_one(d);
+		if (IS_ERR(delta))
+			return PTR_ERR(delta);
+		ret = syncmgr_item_int(delta, &b);
+		syncmgr_item_free(delta);
+		if (ret)
+			return ret;
+	}
 	sum = syncmgr_item_scalar(SYNCMGR_VAL_INT, 0);
 	if (IS_ERR(sum))
 		return PTR_ERR(sum);
