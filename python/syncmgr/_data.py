@@ -8,12 +8,63 @@ import queue as _queue
 from . import _lib
 from ._lib import (lib, check, call_until, call_out, deadline, value, values,
                    decode, SmValue, SmSlice)
+from ._lib import Scratch, IN0, IN1, OUT0, _pool_pop, _pool_push
 from ._base import SyncObject, register
 
 __all__ = ['Queue', 'JoinableQueue', 'Value', 'Array', 'Dict', 'List',
            'Namespace']
 
 _I64_MAX = (1 << 63) - 1
+_EAGAIN, _ETIMEDOUT, _EINTR = -errno.EAGAIN, -errno.ETIMEDOUT, -errno.EINTR
+_EMSGSIZE, _ENOENT, _ERANGE = -errno.EMSGSIZE, -errno.ENOENT, -errno.ERANGE
+_FOREVER = _lib.SM_DEADLINE_FOREVER
+_q_put_until, _q_put_nowait = lib.sm_queue_put_until, lib.sm_queue_put_nowait
+_q_get_until, _q_get_nowait = lib.sm_queue_get_until, lib.sm_queue_get_nowait
+_v_get, _v_set = lib.sm_value_get, lib.sm_value_set
+_a_get, _a_set = lib.sm_array_get, lib.sm_array_set
+_d_get, _d_set = lib.sm_dict_get, lib.sm_dict_set
+_d_del, _d_contains = lib.sm_dict_del, lib.sm_dict_contains
+_l_append, _l_pop, _l_get = lib.sm_list_append, lib.sm_list_pop, lib.sm_list_get
+_l_set, _l_len = lib.sm_list_set, lib.sm_list_len
+_MISSING = object()
+
+
+def _dict_lookup(fd, key):
+    """dict[key] on the fd: the value, or _MISSING."""
+    try:
+        s = _pool_pop()
+    except IndexError:
+        s = Scratch()
+    try:
+        s.put(key, IN0)
+        ret = _d_get(fd, s.p0, s.po, s.pbuf)
+        if ret == _EMSGSIZE:
+            ret = s.again(ret, _d_get, fd, s.p0, s.po)
+        if ret < 0:
+            if ret == _ENOENT:
+                return _MISSING
+            check(ret, 'getitem')
+        return s.get(OUT0)
+    finally:
+        if s.keep:
+            s.keep.clear()
+        _pool_push(s)
+
+
+def _dict_store(fd, key, val):
+    try:
+        s = _pool_pop()
+    except IndexError:
+        s = Scratch()
+    try:
+        s.put(val, IN1, s.put(key, IN0))
+        ret = _d_set(fd, s.p0, s.p1)
+    finally:
+        if s.keep:
+            s.keep.clear()
+        _pool_push(s)
+    if ret < 0:
+        _data_err(ret, 'setitem')
 
 
 def _get1(fn, *args):
@@ -42,6 +93,26 @@ class Queue(SyncObject):
         return timeout
 
     def put(self, item, block=True, timeout=None):
+        if block and timeout is None:
+            try:
+                s = _pool_pop()
+            except IndexError:
+                s = Scratch()
+            try:
+                s.put(item, IN0)
+                while True:
+                    ret = _q_put_until(self._fd, s.p0, _FOREVER)
+                    if ret != _EINTR:
+                        break
+            finally:
+                if s.keep:
+                    s.keep.clear()
+                _pool_push(s)
+            if ret < 0:
+                if ret == _EAGAIN or ret == _ETIMEDOUT:
+                    raise _queue.Full
+                check(ret, 'put')
+            return
         keep = []
         v = value(item, keep)
         if timeout is not None and timeout < 0 and self.maxsize == 0:
@@ -58,16 +129,30 @@ class Queue(SyncObject):
 
     def get(self, block=True, timeout=None):
         t = self._timeout(block, timeout)
-        out = SmValue()
-        if t == 0:
-            ret = call_out(lib.sm_queue_get_nowait, self._fd, ctypes.byref(out))
-        else:
-            ret = call_out(lib.sm_queue_get_until, self._fd, ctypes.byref(out),
-                           deadline(t), deadline_arg=True)
-        if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
-            raise _queue.Empty
-        check(ret, 'get')
-        return decode(out)
+        fd = self._fd
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            if t == 0:
+                ret = _q_get_nowait(fd, s.po, s.pbuf)
+                if ret == _EMSGSIZE:
+                    ret = s.again(ret, _q_get_nowait, fd, s.po)
+            else:
+                d = _FOREVER if t is None else deadline(t)
+                ret = _q_get_until(fd, s.po, s.pbuf, d)
+                if ret == _EMSGSIZE or ret == _EINTR:
+                    ret = s.again(ret, _q_get_until, fd, s.po, d, until=True)
+            if ret < 0:
+                if ret == _EAGAIN or ret == _ETIMEDOUT:
+                    raise _queue.Empty
+                check(ret, 'get')
+            return s.get(OUT0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
 
     def put_nowait(self, item):
         return self.put(item, False)
@@ -120,13 +205,37 @@ class Value(SyncObject):
         self._init_fd(lib.sm_value_create(tc, ctypes.byref(v), 0))
 
     def get(self):
-        obj, ret = _get1(lib.sm_value_get, self._fd)
-        check(ret, 'get')
-        return obj
+        fd = self._fd
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            ret = _v_get(fd, s.po, s.pbuf)
+            if ret == _EMSGSIZE:
+                ret = s.again(ret, _v_get, fd, s.po)
+            if ret < 0:
+                check(ret, 'get')
+            return s.get(OUT0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
 
     def set(self, new):
-        keep = []
-        check(lib.sm_value_set(self._fd, ctypes.byref(value(new, keep))), 'set')
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            s.put(new, IN0)
+            ret = _v_set(self._fd, s.p0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
+        if ret < 0:
+            check(ret, 'set')
 
     value = property(get, set)
 
@@ -222,12 +331,38 @@ class Array(SyncObject):
             got = _array_err(lib.sm_array_get_slice(self._fd, ctypes.byref(s),
                                                     out, n), 'get')
             return [decode(out[k]) for k in range(got)]
-        out = SmValue()
-        _array_err(lib.sm_array_get(self._fd, _index(i), ctypes.byref(out)),
-                   'get')
-        return decode(out)
+        if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
+            i = _index(i)
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            ret = _a_get(self._fd, i, s.po)
+            if ret < 0:
+                _array_err(ret, 'get')
+            return s.get(OUT0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
 
     def __setitem__(self, i, v):
+        if type(i) is int and -_I64_MAX <= i <= _I64_MAX:
+            try:
+                s = _pool_pop()
+            except IndexError:
+                s = Scratch()
+            try:
+                s.put(v, IN0)
+                ret = _a_set(self._fd, i, s.p0)
+            finally:
+                if s.keep:
+                    s.keep.clear()
+                _pool_push(s)
+            if ret < 0:
+                _array_err(ret, 'set')
+            return
         keep = []
         if isinstance(i, slice):
             seq = list(v)
@@ -316,37 +451,47 @@ class Dict(SyncObject):
         return KeyError(key)
 
     def __getitem__(self, key):
-        keep = []
-        obj, ret = _get1(lib.sm_dict_get, self._fd,
-                         ctypes.byref(value(key, keep)))
-        if ret == -errno.ENOENT:
+        obj = _dict_lookup(self._fd, key)
+        if obj is _MISSING:
             raise self._key_error(key)
-        check(ret, 'getitem')
         return obj
 
     def get(self, key, default=None):
-        try:
-            return self[key]
-        except KeyError:
-            return default
+        obj = _dict_lookup(self._fd, key)
+        return default if obj is _MISSING else obj
 
     def __setitem__(self, key, val):
-        keep = []
-        ret = lib.sm_dict_set(self._fd, ctypes.byref(value(key, keep)),
-                              ctypes.byref(value(val, keep)))
-        _data_err(ret, 'setitem')
+        _dict_store(self._fd, key, val)
 
     def __delitem__(self, key):
-        keep = []
-        ret = lib.sm_dict_del(self._fd, ctypes.byref(value(key, keep)))
-        if ret == -errno.ENOENT:
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            s.put(key, IN0)
+            ret = _d_del(self._fd, s.p0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
+        if ret == _ENOENT:
             raise self._key_error(key)
         check(ret, 'delitem')
 
     def __contains__(self, key):
-        keep = []
-        return bool(check(lib.sm_dict_contains(self._fd,
-                                               ctypes.byref(value(key, keep)))))
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            s.put(key, IN0)
+            ret = _d_contains(self._fd, s.p0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
+        return bool(check(ret))
 
     def __len__(self):
         return check(lib.sm_dict_len(self._fd))
@@ -465,18 +610,23 @@ class Namespace(SyncObject):
         for k, v in kw.items():
             setattr(self, k, v)
 
+    def __getattribute__(self, name):
+        # a shared attribute: straight to the kernel (a failed normal lookup
+        # and __getattr__ would cost an exception per access)
+        if name[:1] != '_' and name not in _NS_OWN:
+            obj = _dict_lookup(_fd_of(self), name)
+            if obj is _MISSING:
+                raise AttributeError(name)
+            return obj
+        return object.__getattribute__(self, name)
+
     def __getattr__(self, name):
-        if name.startswith('_'):
-            raise AttributeError(name)
-        try:
-            return Dict.__getitem__(self, name)
-        except KeyError:
-            raise AttributeError(name) from None
+        raise AttributeError(name)
 
     def __setattr__(self, name, val):
-        if name.startswith('_'):
+        if name[:1] == '_':
             return object.__setattr__(self, name, val)
-        Dict.__setitem__(self, name, val)
+        _dict_store(self._fd, name, val)
 
     def __delattr__(self, name):
         if name.startswith('_'):
@@ -497,6 +647,10 @@ class Namespace(SyncObject):
     _iter = Dict._iter
 
 
+_NS_OWN = frozenset(dir(Namespace))   # its methods and properties stay its own
+_fd_of = SyncObject._fd.__get__
+
+
 @register(_lib.TYPE_LIST)
 class List(SyncObject):
     """Python's list (the manager's list()) across processes; slices and
@@ -509,11 +663,23 @@ class List(SyncObject):
             self.extend(sequence)
 
     def __len__(self):
-        return check(lib.sm_list_len(self._fd))
+        ret = _l_len(self._fd)
+        return ret if ret >= 0 else check(ret)
 
     def append(self, v):
-        keep = []
-        _list_err(lib.sm_list_append(self._fd, ctypes.byref(value(v, keep))))
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            s.put(v, IN0)
+            ret = _l_append(self._fd, s.p0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
+        if ret < 0:
+            _list_err(ret)
 
     def extend(self, seq):
         seq = list(seq)
@@ -549,9 +715,32 @@ class List(SyncObject):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return self._get_slice(i)
-        obj, ret = _get1(lib.sm_list_get, self._fd, _index(i))
-        _list_err(ret)
-        return obj
+        return self._out(_l_get, i, 'list index out of range')
+
+    def _out(self, fn, i, msg):
+        """fn(fd, i, &out, &buf) (get, pop): the value; a negative errno
+        raises as _list_err would, -ERANGE an IndexError(msg)."""
+        if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
+            i = _index(i)
+        fd = self._fd
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            ret = fn(fd, i, s.po, s.pbuf)
+            if ret == _EMSGSIZE:
+                ret = s.again(ret, fn, fd, i, s.po)
+            if ret < 0:
+                if ret == _ERANGE and msg is None:
+                    raise IndexError('pop from empty list' if len(self) == 0
+                                     else 'pop index out of range')
+                _list_err(ret, msg or 'list index out of range')
+            return s.get(OUT0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
 
     def _get_slice(self, sl):
         start, stop, step = sl.indices(len(self))
@@ -587,9 +776,21 @@ class List(SyncObject):
                                  'extended slice of size %d' % (len(seq), n))
             _list_err(ret)
             return
-        _list_err(lib.sm_list_set(self._fd, _index(i),
-                                  ctypes.byref(value(v, keep))),
-                  'list assignment index out of range')
+        if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
+            i = _index(i)
+        try:
+            s = _pool_pop()
+        except IndexError:
+            s = Scratch()
+        try:
+            s.put(v, IN0)
+            ret = _l_set(self._fd, i, s.p0)
+        finally:
+            if s.keep:
+                s.keep.clear()
+            _pool_push(s)
+        if ret < 0:
+            _list_err(ret, 'list assignment index out of range')
 
     def __delitem__(self, i):
         if isinstance(i, slice):
@@ -600,12 +801,7 @@ class List(SyncObject):
                   'list assignment index out of range')
 
     def pop(self, i=-1):
-        obj, ret = _get1(lib.sm_list_pop, self._fd, _index(i))
-        if ret == -errno.ERANGE:
-            raise IndexError('pop from empty list' if len(self) == 0
-                             else 'pop index out of range')
-        _list_err(ret)
-        return obj
+        return self._out(_l_pop, i, None)
 
     def remove(self, v):
         keep = []
