@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The same operations through syncmgr.Manager() and multiprocessing.Manager()
 in one run: median µs per operation, and the speed-up.  Usage (in the guest):
-tests/guest/run -- python3 python/bench.py [--csv]"""
+tests/guest/run -- python3 python/bench.py [--csv | --bench]
+--bench (make bench, bench/run-guest): "@bench,py.OP,py-syncmgr|py-manager,
+ns,0,iters,nan,spread" lines for bench/report (median of TRIALS runs)."""
 import multiprocessing
 import os
 import sys
@@ -64,9 +66,31 @@ def timeit(fn, budget=0.2):
             return dt / n * 1e6
 
 
+def trials(fn, k=5, budget=0.05):
+    """Median µs of k timeit runs, their spread, calls in the last run."""
+    for _ in range(10):
+        fn()
+    ts = sorted(timeit(fn, budget) for _ in range(k))
+    med = ts[k // 2]
+    return med, (ts[-1] - ts[0]) / med, int(budget / med * 1e6) + 1
+
+
+def bench_lines(sm, mgr):
+    """make bench: every operation through both, as @bench lines."""
+    for (name, fs), (_, fm) in zip(ops(sm), ops(mgr)):
+        for impl, fn in (('py-syncmgr', fs), ('py-manager', fm)):
+            med, spread, n = trials(fn)
+            print('@bench,py.%s,%s,%.1f,0,%d,nan,%.3f'
+                  % (name, impl, med * 1e3, n, spread), flush=True)
+
+
 def main():
     mgr = multiprocessing.Manager()
     sm = syncmgr.Manager()
+    if '--bench' in sys.argv:
+        bench_lines(sm, mgr)
+        mgr.shutdown()
+        return
     csv = '--csv' in sys.argv
     print('operation,syncmgr_us,manager_us,speedup' if csv else
           '%-34s %12s %12s %8s' % ('operation', 'syncmgr µs', 'Manager µs',
