@@ -8,7 +8,7 @@ import queue as _queue
 from . import _lib
 from ._lib import (lib, check, call_until, call_out, deadline, value, values,
                    decode, SmValue, SmSlice)
-from ._lib import Scratch, IN0, IN1, OUT0, _pool_pop, _pool_push
+from ._lib import IN0, IN1, OUT0, give, take
 from ._base import SyncObject, register
 
 __all__ = ['Queue', 'JoinableQueue', 'Value', 'Array', 'Dict', 'List',
@@ -31,10 +31,7 @@ _MISSING = object()
 
 def _dict_lookup(fd, key):
     """dict[key] on the fd: the value, or _MISSING."""
-    try:
-        s = _pool_pop()
-    except IndexError:
-        s = Scratch()
+    s = take()
     try:
         s.put(key, IN0)
         ret = _d_get(fd, s.p0, s.po, s.pbuf)
@@ -46,23 +43,16 @@ def _dict_lookup(fd, key):
             check(ret, 'getitem')
         return s.get(OUT0)
     finally:
-        if s.keep:
-            s.keep.clear()
-        _pool_push(s)
+        give(s)
 
 
 def _dict_store(fd, key, val):
-    try:
-        s = _pool_pop()
-    except IndexError:
-        s = Scratch()
+    s = take()
     try:
         s.put(val, IN1, s.put(key, IN0))
         ret = _d_set(fd, s.p0, s.p1)
     finally:
-        if s.keep:
-            s.keep.clear()
-        _pool_push(s)
+        give(s)
     if ret < 0:
         _data_err(ret, 'setitem')
 
@@ -94,10 +84,7 @@ class Queue(SyncObject):
 
     def put(self, item, block=True, timeout=None):
         if block and timeout is None:
-            try:
-                s = _pool_pop()
-            except IndexError:
-                s = Scratch()
+            s = take()
             try:
                 s.put(item, IN0)
                 while True:
@@ -105,9 +92,7 @@ class Queue(SyncObject):
                     if ret != _EINTR:
                         break
             finally:
-                if s.keep:
-                    s.keep.clear()
-                _pool_push(s)
+                give(s)
             if ret < 0:
                 if ret == _EAGAIN or ret == _ETIMEDOUT:
                     raise _queue.Full
@@ -130,10 +115,7 @@ class Queue(SyncObject):
     def get(self, block=True, timeout=None):
         t = self._timeout(block, timeout)
         fd = self._fd
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             if t == 0:
                 ret = _q_get_nowait(fd, s.po, s.pbuf)
@@ -150,9 +132,7 @@ class Queue(SyncObject):
                 check(ret, 'get')
             return s.get(OUT0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
 
     def put_nowait(self, item):
         return self.put(item, False)
@@ -206,10 +186,7 @@ class Value(SyncObject):
 
     def get(self):
         fd = self._fd
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             ret = _v_get(fd, s.po, s.pbuf)
             if ret == _EMSGSIZE:
@@ -218,22 +195,15 @@ class Value(SyncObject):
                 check(ret, 'get')
             return s.get(OUT0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
 
     def set(self, new):
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             s.put(new, IN0)
             ret = _v_set(self._fd, s.p0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
         if ret < 0:
             check(ret, 'set')
 
@@ -333,33 +303,23 @@ class Array(SyncObject):
             return [decode(out[k]) for k in range(got)]
         if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
             i = _index(i)
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             ret = _a_get(self._fd, i, s.po)
             if ret < 0:
                 _array_err(ret, 'get')
             return s.get(OUT0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
 
     def __setitem__(self, i, v):
         if type(i) is int and -_I64_MAX <= i <= _I64_MAX:
-            try:
-                s = _pool_pop()
-            except IndexError:
-                s = Scratch()
+            s = take()
             try:
                 s.put(v, IN0)
                 ret = _a_set(self._fd, i, s.p0)
             finally:
-                if s.keep:
-                    s.keep.clear()
-                _pool_push(s)
+                give(s)
             if ret < 0:
                 _array_err(ret, 'set')
             return
@@ -464,33 +424,23 @@ class Dict(SyncObject):
         _dict_store(self._fd, key, val)
 
     def __delitem__(self, key):
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             s.put(key, IN0)
             ret = _d_del(self._fd, s.p0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
         if ret == _ENOENT:
             raise self._key_error(key)
         check(ret, 'delitem')
 
     def __contains__(self, key):
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             s.put(key, IN0)
             ret = _d_contains(self._fd, s.p0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
         return bool(check(ret))
 
     def __len__(self):
@@ -667,17 +617,12 @@ class List(SyncObject):
         return ret if ret >= 0 else check(ret)
 
     def append(self, v):
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             s.put(v, IN0)
             ret = _l_append(self._fd, s.p0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
         if ret < 0:
             _list_err(ret)
 
@@ -723,10 +668,7 @@ class List(SyncObject):
         if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
             i = _index(i)
         fd = self._fd
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             ret = fn(fd, i, s.po, s.pbuf)
             if ret == _EMSGSIZE:
@@ -738,9 +680,7 @@ class List(SyncObject):
                 _list_err(ret, msg or 'list index out of range')
             return s.get(OUT0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
 
     def _get_slice(self, sl):
         start, stop, step = sl.indices(len(self))
@@ -778,17 +718,12 @@ class List(SyncObject):
             return
         if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
             i = _index(i)
-        try:
-            s = _pool_pop()
-        except IndexError:
-            s = Scratch()
+        s = take()
         try:
             s.put(v, IN0)
             ret = _l_set(self._fd, i, s.p0)
         finally:
-            if s.keep:
-                s.keep.clear()
-            _pool_push(s)
+            give(s)
         if ret < 0:
             _list_err(ret, 'list assignment index out of range')
 
