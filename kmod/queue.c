@@ -49,6 +49,7 @@ struct syncmgr_qcall {
 	struct list_head node;		/* in q->calls while it holds items */
 	struct list_head items;		/* put: still to put; get: taken */
 	u32 n;				/* put: items put; get: items taken */
+	u32 left;			/* put: items still on items */
 	u32 max;			/* get: most values wanted */
 	u32 room;			/* get: bytes of the caller's buffer */
 	u32 needed;			/* get: size of the head (EMSGSIZE) */
@@ -91,6 +92,26 @@ static void syncmgr_queue_changed(struct syncmgr_obj *obj)
 }
 
 /*
+ * The first n entries of from, moved to the tail of to with one cut and
+ * one splice: a batch costs one list operation, not n.
+ */
+static void syncmgr_queue_move(struct list_head *from, struct list_head *to,
+			       u32 n, u32 len)
+{
+	struct list_head *last = from;
+	LIST_HEAD(head);
+
+	if (n == len) {
+		list_splice_tail_init(from, to);
+		return;
+	}
+	while (n--)
+		last = last->next;
+	list_cut_position(&head, from, last);
+	list_splice_tail(&head, to);
+}
+
+/*
  * Take for getter c as many items from the head as it wants and its
  * buffer holds.  Returns how many; 0 (c->needed set) if the head alone
  * does not fit.  The queue must not be empty.
@@ -98,42 +119,47 @@ static void syncmgr_queue_changed(struct syncmgr_obj *obj)
 static u32 syncmgr_queue_take(struct syncmgr_obj *obj, struct syncmgr_qcall *c)
 {
 	struct syncmgr_queue *q = obj->priv;
-	struct syncmgr_item *it, *tmp;
-	u32 used = 0;
+	struct syncmgr_item *it;
+	u32 used = 0, n = 0;
 
 	lockdep_assert_held(&obj->lock);
-	list_for_each_entry_safe(it, tmp, &q->items, node) {
+	list_for_each_entry(it, &q->items, node) {
 		size_t size = syncmgr_item_size(it);
 
-		if (c->n == c->max || size > c->room - used)
+		if (n == c->max || size > c->room - used)
 			break;
 		used += size;
-		list_move_tail(&it->node, &c->items);
-		c->n++;
+		n++;
 	}
-	if (!c->n) {
+	if (!n) {
 		it = list_first_entry(&q->items, struct syncmgr_item, node);
 		c->needed = syncmgr_item_size(it);
 		return 0;
 	}
-	q->len -= c->n;
-	q->inflight += c->n;
+	syncmgr_queue_move(&q->items, &c->items, n, q->len);
+	c->n = n;
+	q->len -= n;
+	q->inflight += n;
 	list_add_tail(&c->node, &q->calls);
-	return c->n;
+	return n;
 }
 
 /* Move the items of putter c into the queue while there is room. */
 static void syncmgr_queue_push(struct syncmgr_obj *obj, struct syncmgr_qcall *c)
 {
 	struct syncmgr_queue *q = obj->priv;
+	u32 n = c->left;
 
 	lockdep_assert_held(&obj->lock);
-	while (!list_empty(&c->items) && syncmgr_queue_room(q)) {
-		list_move_tail(c->items.next, &q->items);
-		q->len++;
-		q->unfinished++;
-		c->n++;
-	}
+	if (q->maxsize)
+		n = min(n, q->maxsize - min(q->maxsize, q->len + q->inflight));
+	if (!n)
+		return;
+	syncmgr_queue_move(&c->items, &q->items, n, c->left);
+	c->left -= n;
+	c->n += n;
+	q->len += n;
+	q->unfinished += n;
 }
 
 /*
@@ -159,7 +185,7 @@ static void syncmgr_queue_settle(struct syncmgr_obj *obj)
 		if (!c)
 			break;
 		syncmgr_queue_push(obj, c);
-		if (list_empty(&c->items)) {
+		if (!c->left) {
 			list_del_init(&c->node);
 			syncmgr_grant(&c->w, 0);
 		}
@@ -183,6 +209,7 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	ret = syncmgr_items_in(d, d->count, &c.items);
 	if (ret)
 		return ret;
+	c.left = d->count;
 	ret = syncmgr_nest_begin(obj, &c.items, &nested);
 	if (ret) {
 		syncmgr_items_free(&c.items);
@@ -192,7 +219,7 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	spin_lock(&obj->lock);
 	if (list_empty(&q->putters))
 		syncmgr_queue_push(obj, &c);
-	if (!list_empty(&c.items) && !nowait && !syncmgr_expired(d->deadline)) {
+	if (c.left && !nowait && !syncmgr_expired(d->deadline)) {
 		/* The rest stays visible to the cycle check while we wait. */
 		list_add_tail(&c.node, &q->calls);
 		syncmgr_queue_wait_on(obj, &c, &q->putters);
@@ -227,11 +254,10 @@ static void syncmgr_queue_finish(struct syncmgr_obj *obj,
 {
 	struct syncmgr_queue *q = obj->priv;
 	LIST_HEAD(done);
-	u32 i;
 
 	spin_lock(&obj->lock);
-	for (i = 0; i < delivered; i++)
-		list_move_tail(c->items.next, &done);
+	if (delivered)
+		syncmgr_queue_move(&c->items, &done, delivered, c->n);
 	list_splice(&c->items, &q->items);
 	q->len += c->n - delivered;
 	q->inflight -= c->n;
