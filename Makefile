@@ -240,6 +240,7 @@ demo:
 # bench: not a test (no timing asserts anywhere); see BENCHMARKS.md.  The
 # guest's files are thrown away, so results travel as "@bench," lines on its
 # stdout (build/bench/guest.log); the SyncManager side runs again on the host.
+# BENCH_* variables in the environment reach the guest (BENCHMARKS.md).
 BENCH_TIMEOUT ?= 1200
 BENCH_CFLAGS  := -O2 -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu17 \
 		 -Iuapi -Ilibsync/include -pthread
@@ -253,7 +254,7 @@ bench:
 	tools/setup --bench
 	$(MAKE) --no-print-directory module lib build/bench/bench
 	rm -f build/bench/*.log
-	bash -o pipefail -c '$(GUEST) -t $(BENCH_TIMEOUT) -- bench/run-guest | tee build/bench/guest.log'
+	bash -o pipefail -c '$(GUEST) -t $(BENCH_TIMEOUT) $$(env | sed -n "s/^\(BENCH_[A-Z_]*=[^ ]*\)$$/-e \1/p") -- bench/run-guest | tee build/bench/guest.log'
 	bash -o pipefail -c '/usr/bin/python3 bench/manager.py --impl manager-host | tee build/bench/manager-host.log'
 	bench/report build/bench
 
