@@ -391,7 +391,7 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 			      enum syncmgr_list_find what)
 {
 	struct syncmgr_list *l = to_list(obj);
-	struct syncmgr_item *v;
+	struct syncmgr_key v __uninitialized;
 	LIST_HEAD(gone);
 	s64 lo = 0, hi;
 	long ret = -ENOENT, n = 0;
@@ -399,9 +399,11 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 
 	if (d->count != 1)
 		return -EINVAL;
-	v = syncmgr_item_in_one(d);
-	if (IS_ERR(v))
-		return PTR_ERR(v);
+	/* Only compared: read onto the stack, not allocated. */
+	ret = syncmgr_keys_in(d, &v, 1);
+	if (ret)
+		return ret;
+	ret = -ENOENT;
 	mutex_lock(&l->mutex);
 	hi = l->len;
 	if (what == SM_FIND_INDEX) {
@@ -412,7 +414,7 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 			hi = syncmgr_slice_bound(d->stop, l->len, false);
 	}
 	for (i = lo; i < hi; i++) {
-		if (!syncmgr_item_equal(l->items[i], v))
+		if (!syncmgr_item_equal(l->items[i], v.it))
 			continue;
 		n++;
 		if (what == SM_FIND_COUNT)
@@ -426,7 +428,7 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 		break;
 	}
 	mutex_unlock(&l->mutex);
-	syncmgr_item_free(v);
+	syncmgr_keys_free(&v, 1);
 	syncmgr_items_free(&gone);
 	if (what == SM_FIND_COUNT)
 		return n;

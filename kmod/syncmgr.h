@@ -116,6 +116,23 @@ struct syncmgr_item {
 	u8 payload[];
 };
 
+/*
+ * A value that is only looked at (a lookup key, an expected value, a
+ * delta), read in by syncmgr_keys_in().  Its item is made in space when
+ * the payload fits (most keys: short names, numbers), so that such a
+ * value costs no allocation; the key lives on the caller's stack, hence
+ * the small bound.  Declare one __uninitialized: syncmgr_keys_in() writes
+ * it before anything reads it, and kernels that clear every stack
+ * variable (CONFIG_INIT_STACK_ALL_ZERO, as Debian's) would otherwise
+ * clear its 120 bytes on every call.
+ */
+#define SYNCMGR_KEY_INLINE	64
+struct syncmgr_key {
+	struct syncmgr_item *it;
+	u64 space[(sizeof(struct syncmgr_item) + SYNCMGR_KEY_INLINE) /
+		  sizeof(u64)];
+};
+
 /* Values going out to one caller's buffer (item.c). */
 struct syncmgr_out {
 	struct syncmgr_data *d;
@@ -204,8 +221,11 @@ static inline u32 syncmgr_slice_at(const struct syncmgr_slice *s, u32 k)
 void syncmgr_items_init(void);
 int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items);
-struct syncmgr_item *syncmgr_item_in_one(const struct syncmgr_data *d);
+int syncmgr_keys_in(const struct syncmgr_data *d, struct syncmgr_key *keys,
+		    u32 n);
+void syncmgr_keys_free(struct syncmgr_key *keys, u32 n);
 int syncmgr_int_in_one(const struct syncmgr_data *d, s64 *v);
+struct syncmgr_item *syncmgr_key_keep(struct syncmgr_key *k);
 struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src);
 struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data);
 void syncmgr_item_free(struct syncmgr_item *it);
@@ -223,6 +243,8 @@ int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
 bool syncmgr_out_room(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_end(struct syncmgr_out *o, int ret);
+int syncmgr_nest_item(struct syncmgr_obj *container,
+		      const struct syncmgr_item *it, bool *locked);
 int syncmgr_nest_begin(struct syncmgr_obj *container, struct list_head *items,
 		       bool *locked);
 void syncmgr_nest_end(bool locked);

@@ -149,7 +149,8 @@ static long syncmgr_value_store(struct syncmgr_obj *obj, struct syncmgr_data *d)
  */
 static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 {
-	struct syncmgr_item *delta, *sum, *old = NULL;
+	struct syncmgr_item *sum, *old = NULL;
+	struct syncmgr_key delta __uninitialized;
 	struct syncmgr_out o;
 	s64 a, b, r = 0;
 	int ret;
@@ -157,11 +158,11 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 	if (d->count != 1)
 		return -EINVAL;
 	if (syncmgr_int_in_one(d, &b)) {
-		delta = syncmgr_item_in_one(d);
-		if (IS_ERR(delta))
-			return PTR_ERR(delta);
-		ret = syncmgr_item_int(delta, &b);
-		syncmgr_item_free(delta);
+		ret = syncmgr_keys_in(d, &delta, 1);
+		if (ret)
+			return ret;
+		ret = syncmgr_item_int(delta.it, &b);
+		syncmgr_keys_free(&delta, 1);
 		if (ret)
 			return ret;
 	}
