@@ -252,24 +252,6 @@ int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 }
 
 /*
- * Exactly one INT or BOOL value in, read without making an item: 0 and
- * *v, or 1 if d holds anything else (the caller then takes the general
- * path, which gives the same errors as before).
- */
-int syncmgr_int_in_one(const struct syncmgr_data *d, s64 *v)
-{
-	struct syncmgr_value h;
-
-	if (d->in_size != sizeof(h) ||
-	    copy_from_user(&h, u64_to_user_ptr(d->in), sizeof(h)) ||
-	    syncmgr_value_check(&h) ||
-	    (h.type != SYNCMGR_VAL_INT && h.type != SYNCMGR_VAL_BOOL))
-		return 1;
-	*v = (s64)h.data;
-	return 0;
-}
-
-/*
  * Exactly n values in, as keys: values to look at (a lookup key, an
  * expected value, a delta) rather than to store.  Each is made inside its
  * struct syncmgr_key, on the caller's stack, when its payload fits, so the
@@ -361,12 +343,22 @@ struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src)
 	return it;
 }
 
-/* A scalar item made by the kernel (Value add, Array elements). */
-struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data)
+/*
+ * A scalar an object keeps in place of an item (a Value's number) is
+ * charged what the item would cost, so that a user's figures and quota
+ * do not depend on where a value lives.
+ */
+int syncmgr_scalar_charge(kuid_t uid)
 {
-	struct syncmgr_item tmp = { .type = type, .data = data };
+	return syncmgr_user_charge_bytes(uid, syncmgr_item_cost(0),
+					 READ_ONCE(max_bytes_per_user));
+}
 
-	return syncmgr_item_clone(&tmp);
+/* Give back what syncmgr_scalar_charge() took; INVALID_UID: nothing. */
+void syncmgr_scalar_uncharge(kuid_t uid)
+{
+	if (uid_valid(uid))
+		syncmgr_user_uncharge_bytes(uid, syncmgr_item_cost(0));
 }
 
 /* Bytes stored outside items (Array elements), under the same limit. */

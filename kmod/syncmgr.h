@@ -224,10 +224,10 @@ int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 int syncmgr_keys_in(const struct syncmgr_data *d, struct syncmgr_key *keys,
 		    u32 n);
 void syncmgr_keys_free(struct syncmgr_key *keys, u32 n);
-int syncmgr_int_in_one(const struct syncmgr_data *d, s64 *v);
 struct syncmgr_item *syncmgr_key_keep(struct syncmgr_key *k);
 struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src);
-struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data);
+int syncmgr_scalar_charge(kuid_t uid);
+void syncmgr_scalar_uncharge(kuid_t uid);
 void syncmgr_item_free(struct syncmgr_item *it);
 void syncmgr_items_free(struct list_head *items);
 int syncmgr_user_charge_values(kuid_t uid, size_t bytes);
