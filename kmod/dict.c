@@ -353,7 +353,7 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e;
 	struct syncmgr_key key __uninitialized;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	LIST_HEAD(items);
 	int ret;
 	u64 hash;
@@ -362,9 +362,7 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	if (ret)
 		return ret;
 	hash = syncmgr_item_hash(key.it);
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		goto out;
+	syncmgr_out_init(&o, d, 1);
 
 	mutex_lock(&dt->mutex);
 	e = syncmgr_dict_find(dt, key.it, hash);
@@ -378,7 +376,6 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 		syncmgr_dict_remove(dt, e, &items);
 	mutex_unlock(&dt->mutex);
 	ret = syncmgr_out_end(&o, ret);
-out:
 	syncmgr_keys_free(&key, 1);
 	syncmgr_items_free(&items);
 	return ret;
@@ -390,7 +387,7 @@ static long syncmgr_dict_popitem(struct syncmgr_obj *obj,
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e = NULL;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	struct rb_node *last;
 	size_t need;
 	int ret;
@@ -398,9 +395,7 @@ static long syncmgr_dict_popitem(struct syncmgr_obj *obj,
 	ret = syncmgr_dict_check(d, SM_OUT, 0);
 	if (ret)
 		return ret;
-	ret = syncmgr_out_init(&o, d, 2);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 2);
 
 	mutex_lock(&dt->mutex);
 	last = rb_last(&dt->order);
@@ -602,7 +597,7 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 	struct syncmgr_item *dflt = NULL;
 	struct syncmgr_dict_entry *e;
 	struct syncmgr_key kv[2] __uninitialized;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	bool nested = false;
 	int ret, loop;
 	u64 hash;
@@ -611,9 +606,7 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 	if (ret)
 		return ret;
 	hash = syncmgr_item_hash(kv[0].it);
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		goto out;
+	syncmgr_out_init(&o, d, 1);
 	loop = syncmgr_nest_item(obj, kv[0].it, &nested);
 	if (!loop)
 		loop = syncmgr_nest_item(obj, kv[1].it, &nested);
@@ -640,7 +633,6 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 	syncmgr_nest_end(nested);
 	ret = syncmgr_out_end(&o, ret);
 	syncmgr_item_free(dflt);
-out:
 	syncmgr_keys_free(kv, 2);
 	return ret;
 }
@@ -654,7 +646,7 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	bool values = d->flags & SYNCMGR_DATA_VALUES;
 	u32 per = keys + values, max, n = 0;
 	struct syncmgr_dict_entry *e;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	struct rb_node *node;
 	u64 cursor = 0;
 	int ret;
@@ -665,9 +657,7 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	max = SYNCMGR_DICT_PAGE_MAX / per;
 	if (d->count && d->count < max)
 		max = d->count;
-	ret = syncmgr_out_init(&o, d, max * per);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, max * per);
 
 	mutex_lock(&dt->mutex);
 	/* The first entry after the cursor: the order is by seq. */

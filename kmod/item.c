@@ -373,17 +373,6 @@ size_t syncmgr_item_size(const struct syncmgr_item *it)
 	return SYNCMGR_VALUE_SIZE(it->len);
 }
 
-int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
-		     u32 max_values)
-{
-	memset(o, 0, sizeof(*o));
-	o->d = d;
-	o->buf = u64_to_user_ptr(d->out);
-	o->size = d->out_size;
-	o->max = max_values;
-	return 0;
-}
-
 /*
  * Room for the fds of every handle this call may return, made when the
  * first handle goes out: most calls return none and allocate nothing.

@@ -238,8 +238,23 @@ int syncmgr_item_compare(const struct syncmgr_item *a,
 			 const struct syncmgr_item *b, int *res);
 u64 syncmgr_item_hash(const struct syncmgr_item *it);
 int syncmgr_item_int(const struct syncmgr_item *it, s64 *v);
-int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
-		     u32 max_values);
+/*
+ * Start writing at most max_values values to d's out buffer.  This sets
+ * o whole, so callers declare it __uninitialized: a kernel built with
+ * CONFIG_INIT_STACK_ALL_ZERO (Debian's) would clear it first on every
+ * data call.  Inline: it is only these stores.
+ */
+static inline void syncmgr_out_init(struct syncmgr_out *o,
+				    struct syncmgr_data *d, u32 max_values)
+{
+	*o = (struct syncmgr_out){
+		.d = d,
+		.buf = u64_to_user_ptr(d->out),
+		.size = d->out_size,
+		.max = max_values,
+	};
+}
+
 bool syncmgr_out_room(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_end(struct syncmgr_out *o, int ret);

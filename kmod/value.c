@@ -157,11 +157,10 @@ static int syncmgr_put_one(struct syncmgr_out *o, const struct syncmgr_item *it)
 
 static long syncmgr_value_load(struct syncmgr_cell *v, struct syncmgr_data *d)
 {
-	struct syncmgr_out o;
-	int ret = syncmgr_out_init(&o, d, 1);
+	struct syncmgr_out o __uninitialized;
+	int ret;
 
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&v->mutex);
 	ret = syncmgr_put_one(&o, syncmgr_value_cur(v));
 	mutex_unlock(&v->mutex);
@@ -221,7 +220,7 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 	struct syncmgr_key delta __uninitialized;
 	const struct syncmgr_item *cur;
 	struct syncmgr_item *old = NULL;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	s64 a, b, r = 0;
 	int ret;
 
@@ -234,9 +233,7 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 	syncmgr_keys_free(&delta, 1);
 	if (ret)
 		return ret;
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&v->mutex);
 	cur = syncmgr_value_cur(v);
 	ret = syncmgr_item_int(cur, &a);
@@ -270,7 +267,7 @@ static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 	struct syncmgr_key kv[2] __uninitialized;
 	const struct syncmgr_item *cur;
 	bool nested = false, stored = false;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	int ret;
 
 	if (d->count != 2)
@@ -286,9 +283,7 @@ static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 			goto free;
 		}
 	}
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		goto free;
+	syncmgr_out_init(&o, d, 1);
 	if (it)
 		ret = syncmgr_nest_item(obj, it, &nested);
 	if (ret) {
@@ -600,15 +595,13 @@ static long syncmgr_array_load(struct syncmgr_array *a, struct syncmgr_data *d)
 {
 	struct syncmgr_item it;
 	struct syncmgr_slice s;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	u32 k;
 	int ret = syncmgr_array_range(a, d, &s);
 
 	if (ret)
 		return ret;
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 1);
 	/* Elements never carry handles: no fd slots are needed. */
 	o.max = s.n;
 	mutex_lock(&a->mutex);
@@ -679,7 +672,7 @@ static long syncmgr_array_rmw(struct syncmgr_array *a, unsigned int cmd,
 	bool add = cmd == SYNCMGR_IOC_ADD;
 	struct syncmgr_key in[2] __uninitialized;
 	struct syncmgr_item cur;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	u64 bits = 0;
 	s64 old, delta = 0, sum = 0;
 	bool stored = false;
@@ -699,10 +692,9 @@ static long syncmgr_array_rmw(struct syncmgr_array *a, unsigned int cmd,
 		return ret;
 	ret = add ? syncmgr_item_int(in[0].it, &delta) :
 		    syncmgr_elem_bits(a->tc, in[1].it, &bits);
-	if (!ret)
-		ret = syncmgr_out_init(&o, d, 1);
 	if (ret)
 		goto free;
+	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&a->mutex);
 	syncmgr_elem_get(a, i, &cur);
 	old = (s64)cur.data;
