@@ -287,28 +287,51 @@ static int syncmgr_dict_check(const struct syncmgr_data *d, unsigned int use,
 }
 
 /*
- * Check the request, copy its nin values in onto items, key first, and
- * return the key (or an ERR_PTR, items empty).
+ * Check the request and read its n values in as keys (item.c): the first
+ * is the dict key, looked up without being allocated.
  */
-static struct syncmgr_item *syncmgr_dict_key_in(struct syncmgr_obj *obj,
-						struct syncmgr_data *d,
-						unsigned int use, u32 nin,
-						struct list_head *items)
+static int syncmgr_dict_keys_in(struct syncmgr_obj *obj, struct syncmgr_data *d,
+				unsigned int use, struct syncmgr_key *keys,
+				u32 n)
 {
-	struct syncmgr_item *key;
-	int ret = syncmgr_dict_check(d, use, nin);
+	int ret = syncmgr_dict_check(d, use, n);
 
 	if (!ret)
-		ret = syncmgr_items_in(d, nin, items);
+		ret = syncmgr_keys_in(d, keys, n);
 	if (ret)
-		return ERR_PTR(ret);
-	key = list_first_entry(items, struct syncmgr_item, node);
-	ret = syncmgr_dict_key_ok(obj, key);
-	if (ret) {
-		syncmgr_items_free(items);
-		return ERR_PTR(ret);
+		return ret;
+	ret = syncmgr_dict_key_ok(obj, keys[0].it);
+	if (ret)
+		syncmgr_keys_free(keys, n);
+	return ret;
+}
+
+/*
+ * Under the mutex, key absent: a new newest entry holding value and the
+ * key, kept from k.  Made here rather than before the mutex (allowed: it
+ * is a sleeping lock) because only a new key needs them: overwriting or
+ * reading an existing key allocates no entry and no key.  Nothing changes
+ * on failure.
+ */
+static int syncmgr_dict_insert(struct syncmgr_dict *dt, struct syncmgr_key *k,
+			       u64 hash, struct syncmgr_item *value)
+{
+	struct syncmgr_dict_entry *e;
+	struct syncmgr_item *key;
+
+	e = kmalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	key = syncmgr_key_keep(k);
+	if (IS_ERR(key)) {
+		kfree(e);
+		return PTR_ERR(key);
 	}
-	return key;
+	e->key = key;
+	e->value = value;
+	e->hash = hash;
+	syncmgr_dict_link(dt, e);
+	return 0;
 }
 
 /* Take e out; its items go onto garbage, freed after the mutex. */
@@ -329,22 +352,20 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e;
-	struct syncmgr_item *key;
-	struct syncmgr_out o;
+	struct syncmgr_key key __uninitialized;
+	struct syncmgr_out o __uninitialized;
 	LIST_HEAD(items);
 	int ret;
 	u64 hash;
 
-	key = syncmgr_dict_key_in(obj, d, SM_IN | SM_OUT, 1, &items);
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-	hash = syncmgr_item_hash(key);
-	ret = syncmgr_out_init(&o, d, 1);
+	ret = syncmgr_dict_keys_in(obj, d, SM_IN | SM_OUT, &key, 1);
 	if (ret)
-		goto out;
+		return ret;
+	hash = syncmgr_item_hash(key.it);
+	syncmgr_out_init(&o, d, 1);
 
 	mutex_lock(&dt->mutex);
-	e = syncmgr_dict_find(dt, key, hash);
+	e = syncmgr_dict_find(dt, key.it, hash);
 	if (!e)
 		ret = -ENOENT;
 	else if (!syncmgr_out_room(&o, e->value))
@@ -355,7 +376,7 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 		syncmgr_dict_remove(dt, e, &items);
 	mutex_unlock(&dt->mutex);
 	ret = syncmgr_out_end(&o, ret);
-out:
+	syncmgr_keys_free(&key, 1);
 	syncmgr_items_free(&items);
 	return ret;
 }
@@ -366,7 +387,7 @@ static long syncmgr_dict_popitem(struct syncmgr_obj *obj,
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e = NULL;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	struct rb_node *last;
 	size_t need;
 	int ret;
@@ -374,9 +395,7 @@ static long syncmgr_dict_popitem(struct syncmgr_obj *obj,
 	ret = syncmgr_dict_check(d, SM_OUT, 0);
 	if (ret)
 		return ret;
-	ret = syncmgr_out_init(&o, d, 2);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 2);
 
 	mutex_lock(&dt->mutex);
 	last = rb_last(&dt->order);
@@ -412,18 +431,18 @@ static long syncmgr_dict_contains(struct syncmgr_obj *obj,
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e;
-	struct syncmgr_item *key;
+	struct syncmgr_key key __uninitialized;
 	LIST_HEAD(items);
 	int ret;
 	u64 hash;
 
-	key = syncmgr_dict_key_in(obj, d, SM_IN, 1, &items);
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-	hash = syncmgr_item_hash(key);
+	ret = syncmgr_dict_keys_in(obj, d, SM_IN, &key, 1);
+	if (ret)
+		return ret;
+	hash = syncmgr_item_hash(key.it);
 
 	mutex_lock(&dt->mutex);
-	e = syncmgr_dict_find(dt, key, hash);
+	e = syncmgr_dict_find(dt, key.it, hash);
 	if (!del)
 		ret = e ? 1 : 0;
 	else if (!e)
@@ -431,18 +450,66 @@ static long syncmgr_dict_contains(struct syncmgr_obj *obj,
 	else
 		syncmgr_dict_remove(dt, e, &items);
 	mutex_unlock(&dt->mutex);
+	syncmgr_keys_free(&key, 1);
 	syncmgr_items_free(&items);
 	return ret;
 }
 
 /*
- * ASSIGN (one pair) and UPDATE (count / 2 pairs): all or nothing.  Every
- * entry a new key may need is allocated before the mutex is taken, so
- * nothing can fail once the dict starts changing.  A key already present
- * keeps its entry, its place and its original key (as Python's dict).
+ * ASSIGN: one pair.  The value is stored whatever happens; the key is
+ * looked up from the stack and kept (with a new entry) only if absent.
  */
-static long syncmgr_dict_store(struct syncmgr_obj *obj, struct syncmgr_data *d,
-			       bool update)
+static long syncmgr_dict_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
+{
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_dict_entry *e;
+	struct syncmgr_item *value;
+	struct syncmgr_key kv[2] __uninitialized;
+	LIST_HEAD(garbage);
+	bool nested = false;
+	int ret;
+	u64 hash;
+
+	ret = syncmgr_dict_keys_in(obj, d, SM_IN, kv, 2);
+	if (ret)
+		return ret;
+	value = syncmgr_key_keep(&kv[1]);
+	if (IS_ERR(value)) {
+		ret = PTR_ERR(value);
+		value = NULL;
+		goto out;
+	}
+	hash = syncmgr_item_hash(kv[0].it);
+	ret = syncmgr_nest_item(obj, kv[0].it, &nested);
+	if (!ret)
+		ret = syncmgr_nest_item(obj, value, &nested);
+	if (ret)
+		goto out;
+
+	mutex_lock(&dt->mutex);
+	e = syncmgr_dict_find(dt, kv[0].it, hash);
+	if (e)
+		syncmgr_dict_replace(dt, e, value, &garbage);
+	else
+		ret = syncmgr_dict_insert(dt, &kv[0], hash, value);
+	if (!ret)
+		value = NULL;
+	mutex_unlock(&dt->mutex);
+	syncmgr_nest_end(nested);
+out:
+	syncmgr_item_free(value);
+	syncmgr_keys_free(kv, 2);
+	syncmgr_items_free(&garbage);
+	return ret;
+}
+
+/*
+ * UPDATE (count / 2 pairs): all or nothing.  Every entry a new key may
+ * need is allocated before the mutex is taken, so nothing can fail once
+ * the dict starts changing.  A key already present keeps its entry, its
+ * place and its original key (as Python's dict).
+ */
+static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e, **spare;
@@ -453,16 +520,12 @@ static long syncmgr_dict_store(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	bool nested;
 	int ret;
 
-	ret = syncmgr_dict_check(d, SM_IN, update ? d->count : 2);
+	ret = syncmgr_dict_check(d, SM_IN, d->count);
 	if (ret)
 		return ret;
-	if (update) {
-		if (d->count < 2 || d->count % 2)
-			return -EINVAL;
-		npairs = d->count / 2;
-	} else {
-		npairs = 1;
-	}
+	if (d->count < 2 || d->count % 2)
+		return -EINVAL;
+	npairs = d->count / 2;
 	ret = syncmgr_items_in(d, npairs * 2, &items);
 	if (ret)
 		return ret;
@@ -524,61 +587,53 @@ free_items:
 
 /*
  * SETDEFAULT: the value stored under key, storing dflt first if there is
- * none.  The cycle check matters only if dflt is stored.
+ * none.  Both are read as keys: dflt is kept (and the cycle check
+ * matters) only if it is stored.
  */
 static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 				    struct syncmgr_data *d)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
-	struct syncmgr_dict_entry *e, *fresh;
-	struct syncmgr_item *key, *dflt;
-	struct syncmgr_out o;
-	LIST_HEAD(items);
-	bool nested;
+	struct syncmgr_item *dflt = NULL;
+	struct syncmgr_dict_entry *e;
+	struct syncmgr_key kv[2] __uninitialized;
+	struct syncmgr_out o __uninitialized;
+	bool nested = false;
 	int ret, loop;
 	u64 hash;
 
-	key = syncmgr_dict_key_in(obj, d, SM_IN | SM_OUT, 2, &items);
-	if (IS_ERR(key))
-		return PTR_ERR(key);
-	dflt = list_next_entry(key, node);
-	hash = syncmgr_item_hash(key);
-	fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-	if (!fresh) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = syncmgr_out_init(&o, d, 1);
+	ret = syncmgr_dict_keys_in(obj, d, SM_IN | SM_OUT, kv, 2);
 	if (ret)
-		goto out;
-	loop = syncmgr_nest_begin(obj, &items, &nested);
+		return ret;
+	hash = syncmgr_item_hash(kv[0].it);
+	syncmgr_out_init(&o, d, 1);
+	loop = syncmgr_nest_item(obj, kv[0].it, &nested);
+	if (!loop)
+		loop = syncmgr_nest_item(obj, kv[1].it, &nested);
 
 	mutex_lock(&dt->mutex);
-	e = syncmgr_dict_find(dt, key, hash);
+	e = syncmgr_dict_find(dt, kv[0].it, hash);
 	if (e) {
 		ret = syncmgr_out_room(&o, e->value) ?
 		      syncmgr_out_put(&o, e->value) : -EMSGSIZE;
 	} else if (loop) {
 		ret = loop;
+	} else if (!syncmgr_out_room(&o, kv[1].it)) {
+		ret = -EMSGSIZE;
 	} else {
-		ret = syncmgr_out_room(&o, dflt) ?
-		      syncmgr_out_put(&o, dflt) : -EMSGSIZE;
-		if (!ret) {
-			list_del_init(&key->node);
-			list_del_init(&dflt->node);
-			fresh->key = key;
-			fresh->value = dflt;
-			fresh->hash = hash;
-			syncmgr_dict_link(dt, fresh);
-			fresh = NULL;
-		}
+		/* Out before in: a failed insert leaves only the buffer. */
+		dflt = syncmgr_key_keep(&kv[1]);
+		ret = IS_ERR(dflt) ? PTR_ERR(dflt) : syncmgr_out_put(&o, dflt);
+		if (!ret)
+			ret = syncmgr_dict_insert(dt, &kv[0], hash, dflt);
+		if (!ret || IS_ERR(dflt))
+			dflt = NULL;
 	}
 	mutex_unlock(&dt->mutex);
 	syncmgr_nest_end(nested);
 	ret = syncmgr_out_end(&o, ret);
-out:
-	kfree(fresh);
-	syncmgr_items_free(&items);
+	syncmgr_item_free(dflt);
+	syncmgr_keys_free(kv, 2);
 	return ret;
 }
 
@@ -591,7 +646,7 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	bool values = d->flags & SYNCMGR_DATA_VALUES;
 	u32 per = keys + values, max, n = 0;
 	struct syncmgr_dict_entry *e;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	struct rb_node *node;
 	u64 cursor = 0;
 	int ret;
@@ -602,9 +657,7 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	max = SYNCMGR_DICT_PAGE_MAX / per;
 	if (d->count && d->count < max)
 		max = d->count;
-	ret = syncmgr_out_init(&o, d, max * per);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, max * per);
 
 	mutex_lock(&dt->mutex);
 	/* The first entry after the cursor: the order is by seq. */
@@ -749,9 +802,9 @@ static long syncmgr_dict_data(struct syncmgr_obj *obj, unsigned int cmd,
 	case SYNCMGR_IOC_POP:
 		return syncmgr_dict_get(obj, d, true);
 	case SYNCMGR_IOC_ASSIGN:
-		return syncmgr_dict_store(obj, d, false);
+		return syncmgr_dict_assign(obj, d);
 	case SYNCMGR_IOC_UPDATE:
-		return syncmgr_dict_store(obj, d, true);
+		return syncmgr_dict_update(obj, d);
 	case SYNCMGR_IOC_DELETE:
 		return syncmgr_dict_contains(obj, d, true);
 	case SYNCMGR_IOC_CONTAINS:

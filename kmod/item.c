@@ -129,9 +129,14 @@ static int syncmgr_value_check(const struct syncmgr_value *v)
 	return -EINVAL;
 }
 
-/* One value from user memory at *pos; advances *pos past its padding. */
+/*
+ * One value from user memory at *pos; advances *pos past its padding.  It
+ * is made in space (a struct syncmgr_key's, room payload bytes) if it fits
+ * there, else allocated.  Not charged: the caller charges what it stores.
+ */
 static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
-					    u32 *pos)
+					    u32 *pos, struct syncmgr_item *space,
+					    u32 room)
 {
 	static const u8 zero[8];
 	struct syncmgr_value v;
@@ -154,9 +159,13 @@ static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
 	 * Room for the padding too (free: slab sizes are multiples of 8), so
 	 * payload and padding come in with one copy.
 	 */
-	it = kmalloc(sizeof(*it) + padded, GFP_KERNEL_ACCOUNT);
-	if (!it)
-		return ERR_PTR(-ENOMEM);
+	if (space && padded <= room) {
+		it = space;
+	} else {
+		it = kmalloc(sizeof(*it) + padded, GFP_KERNEL_ACCOUNT);
+		if (!it)
+			return ERR_PTR(-ENOMEM);
+	}
 	INIT_LIST_HEAD(&it->node);
 	it->type = v.type;
 	it->len = len;
@@ -164,31 +173,62 @@ static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
 	it->obj = NULL;
 	it->uid = INVALID_UID;
 	if (padded) {
-		if (copy_from_user(it->payload, buf + *pos + sizeof(v), padded))
-			goto fault;
-		if (memcmp(it->payload + len, zero, padded - len))
-			goto inval;
+		if (copy_from_user(it->payload, buf + *pos + sizeof(v), padded)) {
+			len = -EFAULT;
+			goto fail;
+		}
+		if (memcmp(it->payload + len, zero, padded - len)) {
+			len = -EINVAL;
+			goto fail;
+		}
 	}
-	if (it->type == SYNCMGR_VAL_STR && !syncmgr_utf8_valid(it->payload, len))
-		goto inval;
+	if (it->type == SYNCMGR_VAL_STR && !syncmgr_utf8_valid(it->payload, len)) {
+		len = -EINVAL;
+		goto fail;
+	}
 	if (it->type == SYNCMGR_VAL_HANDLE) {
 		it->obj = syncmgr_obj_from_fd((s32)v.data);
 		if (IS_ERR(it->obj)) {
 			len = PTR_ERR(it->obj);
 			it->obj = NULL;
-			kfree(it);
-			return ERR_PTR(len);
+			goto fail;
 		}
 		it->data = 0;
 	}
 	*pos += sizeof(v) + padded;
 	return it;
-fault:
-	kfree(it);
-	return ERR_PTR(-EFAULT);
-inval:
-	kfree(it);
-	return ERR_PTR(-EINVAL);
+fail:
+	if (it != space)
+		kfree(it);
+	return ERR_PTR(len);
+}
+
+/* count values from *pos on, charged to the caller, onto items. */
+static int syncmgr_items_in_at(const struct syncmgr_data *d, u32 *pos,
+			       u32 count, struct list_head *items)
+{
+	const u8 __user *buf = u64_to_user_ptr(d->in);
+	kuid_t uid = current_uid();
+	struct syncmgr_item *it;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < count; i++) {
+		it = syncmgr_item_in(buf, d->in_size, pos, NULL, 0);
+		if (IS_ERR(it))
+			return PTR_ERR(it);
+		ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
+						READ_ONCE(max_bytes_per_user));
+		if (ret) {
+			if (it->obj)
+				syncmgr_obj_put(it->obj);
+			kfree(it);
+			return ret;
+		}
+		it->uid = uid;
+		list_add_tail(&it->node, items);
+	}
+	return 0;
 }
 
 /*
@@ -198,67 +238,88 @@ inval:
 int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items)
 {
-	const u8 __user *buf = u64_to_user_ptr(d->in);
-	kuid_t uid = current_uid();
-	struct syncmgr_item *it;
-	u32 pos = 0, i;
+	u32 pos = 0;
 	int ret;
 
 	if (!count)
 		return -EINVAL;
-	for (i = 0; i < count; i++) {
-		it = syncmgr_item_in(buf, d->in_size, &pos);
-		if (IS_ERR(it)) {
-			ret = PTR_ERR(it);
-			goto fail;
-		}
-		ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
-						READ_ONCE(max_bytes_per_user));
-		if (ret) {
-			if (it->obj)
-				syncmgr_obj_put(it->obj);
-			kfree(it);
-			goto fail;
-		}
-		it->uid = uid;
-		list_add_tail(&it->node, items);
-	}
-	if (pos != d->in_size)
+	ret = syncmgr_items_in_at(d, &pos, count, items);
+	if (!ret && pos != d->in_size)
 		ret = -EINVAL;
-	else
-		return 0;
-fail:
-	syncmgr_items_free(items);
+	if (ret)
+		syncmgr_items_free(items);
 	return ret;
 }
 
-/* Exactly one value in. */
-struct syncmgr_item *syncmgr_item_in_one(const struct syncmgr_data *d)
+/*
+ * Exactly n values in, as keys: values to look at (a lookup key, an
+ * expected value, a delta) rather than to store.  Each is made inside its
+ * struct syncmgr_key, on the caller's stack, when its payload fits, so the
+ * common lookup allocates nothing and charges nothing; a larger one is
+ * allocated.  All or nothing: on failure no key holds anything.
+ */
+int syncmgr_keys_in(const struct syncmgr_data *d, struct syncmgr_key *keys,
+		    u32 n)
 {
-	LIST_HEAD(items);
-	int ret = syncmgr_items_in(d, 1, &items);
+	const u8 __user *buf = u64_to_user_ptr(d->in);
+	struct syncmgr_item *it;
+	u32 pos = 0, i;
+	int ret = 0;
 
+	for (i = 0; i < n; i++)
+		keys[i].it = NULL;
+	for (i = 0; i < n && !ret; i++) {
+		it = syncmgr_item_in(buf, d->in_size, &pos,
+				     (struct syncmgr_item *)keys[i].space,
+				     sizeof(keys[i].space) - sizeof(*it));
+		if (IS_ERR(it))
+			ret = PTR_ERR(it);
+		else
+			keys[i].it = it;
+	}
+	if (!ret && pos != d->in_size)
+		ret = -EINVAL;
 	if (ret)
-		return ERR_PTR(ret);
-	return list_first_entry(&items, struct syncmgr_item, node);
+		syncmgr_keys_free(keys, n);
+	return ret;
+}
+
+void syncmgr_keys_free(struct syncmgr_key *keys, u32 n)
+{
+	struct syncmgr_item *it;
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		it = keys[i].it;
+		keys[i].it = NULL;
+		if (!it)
+			continue;
+		if (it->obj)
+			syncmgr_obj_put(it->obj);
+		if (it != (struct syncmgr_item *)keys[i].space)
+			kfree(it);
+	}
 }
 
 /*
- * Exactly one INT or BOOL value in, read without making an item: 0 and
- * *v, or 1 if d holds anything else (the caller then takes the general
- * path, which gives the same errors as before).
+ * The key's value to store after all: an item charged to the caller, the
+ * key's own allocation if it has one (the key is then empty), else a copy.
  */
-int syncmgr_int_in_one(const struct syncmgr_data *d, s64 *v)
+struct syncmgr_item *syncmgr_key_keep(struct syncmgr_key *k)
 {
-	struct syncmgr_value h;
+	struct syncmgr_item *it = k->it;
+	kuid_t uid = current_uid();
+	int ret;
 
-	if (d->in_size != sizeof(h) ||
-	    copy_from_user(&h, u64_to_user_ptr(d->in), sizeof(h)) ||
-	    syncmgr_value_check(&h) ||
-	    (h.type != SYNCMGR_VAL_INT && h.type != SYNCMGR_VAL_BOOL))
-		return 1;
-	*v = (s64)h.data;
-	return 0;
+	if (it == (struct syncmgr_item *)k->space)
+		return syncmgr_item_clone(it);
+	ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
+					READ_ONCE(max_bytes_per_user));
+	if (ret)
+		return ERR_PTR(ret);
+	it->uid = uid;
+	k->it = NULL;
+	return it;
 }
 
 /* A new item with the same value (a shallow copy: a handle is shared). */
@@ -282,12 +343,22 @@ struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src)
 	return it;
 }
 
-/* A scalar item made by the kernel (Value add, Array elements). */
-struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data)
+/*
+ * A scalar an object keeps in place of an item (a Value's number) is
+ * charged what the item would cost, so that a user's figures and quota
+ * do not depend on where a value lives.
+ */
+int syncmgr_scalar_charge(kuid_t uid)
 {
-	struct syncmgr_item tmp = { .type = type, .data = data };
+	return syncmgr_user_charge_bytes(uid, syncmgr_item_cost(0),
+					 READ_ONCE(max_bytes_per_user));
+}
 
-	return syncmgr_item_clone(&tmp);
+/* Give back what syncmgr_scalar_charge() took; INVALID_UID: nothing. */
+void syncmgr_scalar_uncharge(kuid_t uid)
+{
+	if (uid_valid(uid))
+		syncmgr_user_uncharge_bytes(uid, syncmgr_item_cost(0));
 }
 
 /* Bytes stored outside items (Array elements), under the same limit. */
@@ -300,17 +371,6 @@ int syncmgr_user_charge_values(kuid_t uid, size_t bytes)
 size_t syncmgr_item_size(const struct syncmgr_item *it)
 {
 	return SYNCMGR_VALUE_SIZE(it->len);
-}
-
-int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
-		     u32 max_values)
-{
-	memset(o, 0, sizeof(*o));
-	o->d = d;
-	o->buf = u64_to_user_ptr(d->out);
-	o->size = d->out_size;
-	o->max = max_values;
-	return 0;
 }
 
 /*
@@ -677,28 +737,41 @@ static bool syncmgr_reaches(struct syncmgr_obj *from, struct syncmgr_obj *to,
 }
 
 /*
- * Before storing items into container: lock out concurrent container
- * stores (if any item is a container handle) and refuse with ELOOP a
- * store that would close a cycle.  Pair with syncmgr_nest_end().
+ * Before storing it into container: lock out concurrent container stores
+ * (if it is a container handle) and refuse with ELOOP a store that would
+ * close a cycle.  *locked starts false and says whether the lock is held;
+ * call for each value to be stored, then syncmgr_nest_end().  On ELOOP
+ * the lock is already dropped.
  */
+int syncmgr_nest_item(struct syncmgr_obj *container,
+		      const struct syncmgr_item *it, bool *locked)
+{
+	if (!it->obj || !it->obj->ops->handles)
+		return 0;
+	if (!*locked) {
+		mutex_lock(&syncmgr_nest_mutex);
+		*locked = true;
+	}
+	if (syncmgr_reaches(it->obj, container, 0)) {
+		mutex_unlock(&syncmgr_nest_mutex);
+		*locked = false;
+		return -ELOOP;
+	}
+	return 0;
+}
+
+/* syncmgr_nest_item() for every item on items. */
 int syncmgr_nest_begin(struct syncmgr_obj *container, struct list_head *items,
 		       bool *locked)
 {
 	struct syncmgr_item *it;
+	int ret;
 
 	*locked = false;
 	list_for_each_entry(it, items, node) {
-		if (!it->obj || !it->obj->ops->handles)
-			continue;
-		if (!*locked) {
-			mutex_lock(&syncmgr_nest_mutex);
-			*locked = true;
-		}
-		if (syncmgr_reaches(it->obj, container, 0)) {
-			mutex_unlock(&syncmgr_nest_mutex);
-			*locked = false;
-			return -ELOOP;
-		}
+		ret = syncmgr_nest_item(container, it, locked);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }

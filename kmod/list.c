@@ -168,7 +168,7 @@ static long syncmgr_list_len(struct syncmgr_list *l)
 static long syncmgr_list_lookup(struct syncmgr_list *l, struct syncmgr_data *d)
 {
 	struct syncmgr_slice s = { .n = 1 };
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	u32 i, k, max;
 	int ret;
 
@@ -186,9 +186,8 @@ static long syncmgr_list_lookup(struct syncmgr_list *l, struct syncmgr_data *d)
 	max = min_t(u32, s.n, d->out_size / sizeof(struct syncmgr_value) + 1);
 	if (d->count)
 		max = min(max, d->count);
-	ret = syncmgr_out_init(&o, d, max);
-	if (ret)
-		goto unlock;
+	syncmgr_out_init(&o, d, max);
+	ret = 0;
 	for (k = 0; k < max && !ret; k++) {
 		struct syncmgr_item *it = l->items[syncmgr_slice_at(&s, k)];
 
@@ -363,14 +362,12 @@ out:
 static long syncmgr_list_pop(struct syncmgr_obj *obj, struct syncmgr_data *d)
 {
 	struct syncmgr_list *l = to_list(obj);
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	LIST_HEAD(gone);
 	u32 i;
 	int ret;
 
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&l->mutex);
 	ret = syncmgr_list_index(l, d->start, &i);
 	if (!ret && syncmgr_out_room(&o, l->items[i]))
@@ -391,7 +388,7 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 			      enum syncmgr_list_find what)
 {
 	struct syncmgr_list *l = to_list(obj);
-	struct syncmgr_item *v;
+	struct syncmgr_key v __uninitialized;
 	LIST_HEAD(gone);
 	s64 lo = 0, hi;
 	long ret = -ENOENT, n = 0;
@@ -399,9 +396,11 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 
 	if (d->count != 1)
 		return -EINVAL;
-	v = syncmgr_item_in_one(d);
-	if (IS_ERR(v))
-		return PTR_ERR(v);
+	/* Only compared: read onto the stack, not allocated. */
+	ret = syncmgr_keys_in(d, &v, 1);
+	if (ret)
+		return ret;
+	ret = -ENOENT;
 	mutex_lock(&l->mutex);
 	hi = l->len;
 	if (what == SM_FIND_INDEX) {
@@ -412,7 +411,7 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 			hi = syncmgr_slice_bound(d->stop, l->len, false);
 	}
 	for (i = lo; i < hi; i++) {
-		if (!syncmgr_item_equal(l->items[i], v))
+		if (!syncmgr_item_equal(l->items[i], v.it))
 			continue;
 		n++;
 		if (what == SM_FIND_COUNT)
@@ -426,7 +425,7 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 		break;
 	}
 	mutex_unlock(&l->mutex);
-	syncmgr_item_free(v);
+	syncmgr_keys_free(&v, 1);
 	syncmgr_items_free(&gone);
 	if (what == SM_FIND_COUNT)
 		return n;

@@ -55,12 +55,20 @@ struct syncmgr_qcall {
 	u32 needed;			/* get: size of the head (EMSGSIZE) */
 };
 
+/*
+ * Sets every field of c, so callers declare it __uninitialized: a kernel
+ * built with CONFIG_INIT_STACK_ALL_ZERO would clear it first on every
+ * put and get.
+ */
 static void syncmgr_qcall_init(struct syncmgr_qcall *c)
 {
-	memset(c, 0, sizeof(*c));
 	syncmgr_waiter_init(&c->w, NULL);
 	INIT_LIST_HEAD(&c->node);
 	INIT_LIST_HEAD(&c->items);
+	c->n = 0;
+	c->max = 0;
+	c->room = 0;
+	c->needed = 0;
 }
 
 static struct syncmgr_qcall *syncmgr_qcall_first(struct list_head *list)
@@ -201,7 +209,7 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 {
 	struct syncmgr_queue *q = obj->priv;
 	bool nowait = d->flags & SYNCMGR_DATA_NOWAIT;
-	struct syncmgr_qcall c;
+	struct syncmgr_qcall c __uninitialized;
 	bool nested, wait = false;
 	int ret;
 
@@ -271,9 +279,9 @@ static void syncmgr_queue_finish(struct syncmgr_obj *obj,
 static long syncmgr_queue_get(struct syncmgr_obj *obj, struct syncmgr_data *d)
 {
 	struct syncmgr_queue *q = obj->priv;
-	struct syncmgr_qcall c;
+	struct syncmgr_qcall c __uninitialized;
 	struct syncmgr_item *it;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	bool wait = false;
 	int ret;
 
@@ -284,9 +292,7 @@ static long syncmgr_queue_get(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		     (u32)(d->out_size / sizeof(struct syncmgr_value)));
 	c.max = max(c.max, 1U);
 	c.room = d->out_size;
-	ret = syncmgr_out_init(&o, d, c.max);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, c.max);
 
 	spin_lock(&obj->lock);
 	if (q->len)

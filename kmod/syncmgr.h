@@ -116,6 +116,23 @@ struct syncmgr_item {
 	u8 payload[];
 };
 
+/*
+ * A value that is only looked at (a lookup key, an expected value, a
+ * delta), read in by syncmgr_keys_in().  Its item is made in space when
+ * the payload fits (most keys: short names, numbers), so that such a
+ * value costs no allocation; the key lives on the caller's stack, hence
+ * the small bound.  Declare one __uninitialized: syncmgr_keys_in() writes
+ * it before anything reads it, and kernels that clear every stack
+ * variable (CONFIG_INIT_STACK_ALL_ZERO, as Debian's) would otherwise
+ * clear its 120 bytes on every call.
+ */
+#define SYNCMGR_KEY_INLINE	64
+struct syncmgr_key {
+	struct syncmgr_item *it;
+	u64 space[(sizeof(struct syncmgr_item) + SYNCMGR_KEY_INLINE) /
+		  sizeof(u64)];
+};
+
 /* Values going out to one caller's buffer (item.c). */
 struct syncmgr_out {
 	struct syncmgr_data *d;
@@ -204,10 +221,13 @@ static inline u32 syncmgr_slice_at(const struct syncmgr_slice *s, u32 k)
 void syncmgr_items_init(void);
 int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items);
-struct syncmgr_item *syncmgr_item_in_one(const struct syncmgr_data *d);
-int syncmgr_int_in_one(const struct syncmgr_data *d, s64 *v);
+int syncmgr_keys_in(const struct syncmgr_data *d, struct syncmgr_key *keys,
+		    u32 n);
+void syncmgr_keys_free(struct syncmgr_key *keys, u32 n);
+struct syncmgr_item *syncmgr_key_keep(struct syncmgr_key *k);
 struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src);
-struct syncmgr_item *syncmgr_item_scalar(u16 type, u64 data);
+int syncmgr_scalar_charge(kuid_t uid);
+void syncmgr_scalar_uncharge(kuid_t uid);
 void syncmgr_item_free(struct syncmgr_item *it);
 void syncmgr_items_free(struct list_head *items);
 int syncmgr_user_charge_values(kuid_t uid, size_t bytes);
@@ -218,11 +238,28 @@ int syncmgr_item_compare(const struct syncmgr_item *a,
 			 const struct syncmgr_item *b, int *res);
 u64 syncmgr_item_hash(const struct syncmgr_item *it);
 int syncmgr_item_int(const struct syncmgr_item *it, s64 *v);
-int syncmgr_out_init(struct syncmgr_out *o, struct syncmgr_data *d,
-		     u32 max_values);
+/*
+ * Start writing at most max_values values to d's out buffer.  This sets
+ * o whole, so callers declare it __uninitialized: a kernel built with
+ * CONFIG_INIT_STACK_ALL_ZERO (Debian's) would clear it first on every
+ * data call.  Inline: it is only these stores.
+ */
+static inline void syncmgr_out_init(struct syncmgr_out *o,
+				    struct syncmgr_data *d, u32 max_values)
+{
+	*o = (struct syncmgr_out){
+		.d = d,
+		.buf = u64_to_user_ptr(d->out),
+		.size = d->out_size,
+		.max = max_values,
+	};
+}
+
 bool syncmgr_out_room(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_end(struct syncmgr_out *o, int ret);
+int syncmgr_nest_item(struct syncmgr_obj *container,
+		      const struct syncmgr_item *it, bool *locked);
 int syncmgr_nest_begin(struct syncmgr_obj *container, struct list_head *items,
 		       bool *locked);
 void syncmgr_nest_end(bool locked);

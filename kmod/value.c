@@ -4,8 +4,10 @@
  * numbers, with atomic read-modify-write operations (add, compare and
  * exchange) that the manager's proxies do not have.
  *
- * A Value holds one item (item.c) of any kind, its typecode kept but never
- * checked, as the manager does.  An Array stores its elements natively,
+ * A Value holds one value of any kind, its typecode kept but never
+ * checked, as the manager does: a str, bytes, blob or handle as an item
+ * (item.c), a scalar (None, bool, int, float) in place, so that setting,
+ * adding to or swapping a number allocates nothing.  An Array stores its elements natively,
  * as Python's array module does; they travel as INT values (integer
  * typecodes) or DOUBLE values ('f', 'd').  The kernel has no FPU here:
  * float32 <-> binary64 and int64 -> binary64 are done on the bits, with
@@ -25,10 +27,17 @@
 
 #include "syncmgr.h"
 
+/*
+ * scalar.uid is who is charged for the scalar: what its item would cost,
+ * so that a user's figures and quota do not depend on where the value
+ * lives; INVALID_UID for the None a Value starts with (never charged).
+ */
 struct syncmgr_cell {
 	struct mutex mutex;		/* held across copies to the user */
-	struct syncmgr_item *item;	/* protected by mutex; NULL = None */
 	u32 typecode;
+	/* protected by mutex */
+	struct syncmgr_item *item;	/* NULL: the value is scalar */
+	struct syncmgr_item scalar;	/* last: its payload[] stays empty */
 };
 
 /* One Array typecode: its element size and the range of its numbers. */
@@ -81,12 +90,61 @@ static int syncmgr_value_fields(const struct syncmgr_data *d, unsigned int f)
 
 /* ---- Value ---- */
 
-static const struct syncmgr_item syncmgr_none = { .type = SYNCMGR_VAL_NONE };
-
 static const struct syncmgr_item *syncmgr_value_cur(struct syncmgr_cell *v)
 {
 	lockdep_assert_held(&v->mutex);
-	return v->item ? v->item : &syncmgr_none;
+	return v->item ? v->item : &v->scalar;
+}
+
+/* Kept in place, without an item: None, bool, int, float. */
+static bool syncmgr_value_is_scalar(const struct syncmgr_item *it)
+{
+	return it->type == SYNCMGR_VAL_NONE || it->type == SYNCMGR_VAL_BOOL ||
+	       it->type == SYNCMGR_VAL_INT || it->type == SYNCMGR_VAL_DOUBLE;
+}
+
+/*
+ * Under mutex: the scalar (type, data) becomes the value, charged to the
+ * caller; the charge is left alone when the scalar in place is already
+ * the caller's (same cost), so overwriting a number is only stores.
+ * Returns the item it replaces, to free after the mutex, or an ERR_PTR
+ * (nothing changed).
+ */
+static struct syncmgr_item *syncmgr_value_set_scalar(struct syncmgr_cell *v,
+						     u16 type, u64 data)
+{
+	struct syncmgr_item *old = v->item;
+	kuid_t me = current_uid();
+	int ret;
+
+	lockdep_assert_held(&v->mutex);
+	if (old || !uid_eq(v->scalar.uid, me)) {
+		ret = syncmgr_scalar_charge(me);
+		if (ret)
+			return ERR_PTR(ret);
+		if (!old)
+			syncmgr_scalar_uncharge(v->scalar.uid);
+	}
+	v->item = NULL;
+	v->scalar.type = type;
+	v->scalar.data = data;
+	v->scalar.uid = me;
+	return old;
+}
+
+/* Under mutex: it (charged) becomes the value; returns the item it replaces. */
+static struct syncmgr_item *syncmgr_value_set_item(struct syncmgr_cell *v,
+						   struct syncmgr_item *it)
+{
+	struct syncmgr_item *old = v->item;
+
+	lockdep_assert_held(&v->mutex);
+	if (!old) {
+		syncmgr_scalar_uncharge(v->scalar.uid);
+		v->scalar.uid = INVALID_UID;
+	}
+	v->item = it;
+	return old;
 }
 
 /* Copy cur out to the caller (room checked first); 0 or -errno. */
@@ -99,11 +157,10 @@ static int syncmgr_put_one(struct syncmgr_out *o, const struct syncmgr_item *it)
 
 static long syncmgr_value_load(struct syncmgr_cell *v, struct syncmgr_data *d)
 {
-	struct syncmgr_out o;
-	int ret = syncmgr_out_init(&o, d, 1);
+	struct syncmgr_out o __uninitialized;
+	int ret;
 
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&v->mutex);
 	ret = syncmgr_put_one(&o, syncmgr_value_cur(v));
 	mutex_unlock(&v->mutex);
@@ -111,36 +168,47 @@ static long syncmgr_value_load(struct syncmgr_cell *v, struct syncmgr_data *d)
 }
 
 /*
- * Storing a handle makes the Value a container: refuse a store that would
- * make obj reachable from itself.
+ * The value read in as a key (item.c: on the stack when small) and kept
+ * as an item only if it is not a scalar.  Storing a handle makes the
+ * Value a container: refuse a store that would make obj reachable from
+ * itself.
  */
 static long syncmgr_value_store(struct syncmgr_obj *obj, struct syncmgr_data *d)
 {
 	struct syncmgr_cell *v = obj->priv;
-	struct syncmgr_item *it, *old;
-	LIST_HEAD(items);
-	bool nested;
+	struct syncmgr_key k __uninitialized;
+	struct syncmgr_item *it = NULL, *old;
+	bool nested = false;
 	int ret;
 
 	if (d->count != 1)
 		return -EINVAL;
-	ret = syncmgr_items_in(d, 1, &items);
+	ret = syncmgr_keys_in(d, &k, 1);
 	if (ret)
 		return ret;
-	ret = syncmgr_nest_begin(obj, &items, &nested);
-	if (ret) {
-		syncmgr_items_free(&items);
-		return ret;
+	if (!syncmgr_value_is_scalar(k.it)) {
+		it = syncmgr_key_keep(&k);
+		ret = IS_ERR(it) ? PTR_ERR(it) : syncmgr_nest_item(obj, it, &nested);
+		if (ret) {
+			if (!IS_ERR(it))
+				syncmgr_item_free(it);
+			goto out;
+		}
 	}
-	it = list_first_entry(&items, struct syncmgr_item, node);
-	list_del_init(&it->node);
 	mutex_lock(&v->mutex);
-	old = v->item;
-	v->item = it;
+	if (it)
+		old = syncmgr_value_set_item(v, it);
+	else
+		old = syncmgr_value_set_scalar(v, k.it->type, k.it->data);
 	mutex_unlock(&v->mutex);
 	syncmgr_nest_end(nested);
-	syncmgr_item_free(old);
-	return 0;
+	if (IS_ERR(old))
+		ret = PTR_ERR(old);
+	else
+		syncmgr_item_free(old);
+out:
+	syncmgr_keys_free(&k, 1);
+	return ret;
 }
 
 /*
@@ -149,83 +217,95 @@ static long syncmgr_value_store(struct syncmgr_obj *obj, struct syncmgr_data *d)
  */
 static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 {
-	struct syncmgr_item *delta, *sum, *old = NULL;
-	struct syncmgr_out o;
+	struct syncmgr_key delta __uninitialized;
+	const struct syncmgr_item *cur;
+	struct syncmgr_item *old = NULL;
+	struct syncmgr_out o __uninitialized;
 	s64 a, b, r = 0;
 	int ret;
 
 	if (d->count != 1)
 		return -EINVAL;
-	if (syncmgr_int_in_one(d, &b)) {
-		delta = syncmgr_item_in_one(d);
-		if (IS_ERR(delta))
-			return PTR_ERR(delta);
-		ret = syncmgr_item_int(delta, &b);
-		syncmgr_item_free(delta);
-		if (ret)
-			return ret;
-	}
-	sum = syncmgr_item_scalar(SYNCMGR_VAL_INT, 0);
-	if (IS_ERR(sum))
-		return PTR_ERR(sum);
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret) {
-		syncmgr_item_free(sum);
+	ret = syncmgr_keys_in(d, &delta, 1);
+	if (ret)
 		return ret;
-	}
+	ret = syncmgr_item_int(delta.it, &b);
+	syncmgr_keys_free(&delta, 1);
+	if (ret)
+		return ret;
+	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&v->mutex);
-	ret = syncmgr_item_int(syncmgr_value_cur(v), &a);
+	cur = syncmgr_value_cur(v);
+	ret = syncmgr_item_int(cur, &a);
 	if (!ret && check_add_overflow(a, b, &r))
 		ret = -ERANGE;
 	if (!ret)
-		ret = syncmgr_put_one(&o, syncmgr_value_cur(v));
+		ret = syncmgr_put_one(&o, cur);
 	if (!ret) {
-		sum->data = (u64)r;
-		old = v->item;
-		v->item = sum;
-		sum = NULL;
+		old = syncmgr_value_set_scalar(v, SYNCMGR_VAL_INT, (u64)r);
+		if (IS_ERR(old)) {
+			ret = PTR_ERR(old);
+			old = NULL;
+		}
 	}
 	mutex_unlock(&v->mutex);
 	syncmgr_item_free(old);
-	syncmgr_item_free(sum);
 	ret = syncmgr_out_end(&o, ret);
 	return ret < 0 ? ret : 0;
 }
 
-/* in: expected, new.  Returns 1 if new was stored; out: the value found. */
+/*
+ * in: expected, new.  Returns 1 if new was stored; out: the value found.
+ * Both are read in as keys: expected is only compared, and new is kept as
+ * an item only if it is not a scalar.
+ */
 static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 				  struct syncmgr_data *d)
 {
 	struct syncmgr_cell *v = obj->priv;
-	struct syncmgr_item *expected, *it, *old = NULL;
-	struct syncmgr_out o;
-	LIST_HEAD(items);
-	bool nested, stored = false;
+	struct syncmgr_item *it = NULL, *old = NULL;
+	struct syncmgr_key kv[2] __uninitialized;
+	const struct syncmgr_item *cur;
+	bool nested = false, stored = false;
+	struct syncmgr_out o __uninitialized;
 	int ret;
 
 	if (d->count != 2)
 		return -EINVAL;
-	ret = syncmgr_items_in(d, 2, &items);
+	ret = syncmgr_keys_in(d, kv, 2);
 	if (ret)
 		return ret;
-	expected = list_first_entry(&items, struct syncmgr_item, node);
-	list_del_init(&expected->node);
-	it = list_first_entry(&items, struct syncmgr_item, node);
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		goto free;
-	ret = syncmgr_nest_begin(obj, &items, &nested);
+	if (!syncmgr_value_is_scalar(kv[1].it)) {
+		it = syncmgr_key_keep(&kv[1]);
+		if (IS_ERR(it)) {
+			ret = PTR_ERR(it);
+			it = NULL;
+			goto free;
+		}
+	}
+	syncmgr_out_init(&o, d, 1);
+	if (it)
+		ret = syncmgr_nest_item(obj, it, &nested);
 	if (ret) {
 		syncmgr_out_end(&o, ret);
 		goto free;
 	}
 	mutex_lock(&v->mutex);
-	ret = syncmgr_put_one(&o, syncmgr_value_cur(v));
-	if (!ret && syncmgr_item_equal(syncmgr_value_cur(v), expected)) {
-		list_del_init(&it->node);
-		old = v->item;
-		v->item = it;
-		stored = true;
+	cur = syncmgr_value_cur(v);
+	ret = syncmgr_put_one(&o, cur);
+	if (!ret && syncmgr_item_equal(cur, kv[0].it)) {
+		if (it)
+			old = syncmgr_value_set_item(v, it);
+		else
+			old = syncmgr_value_set_scalar(v, kv[1].it->type,
+						       kv[1].it->data);
+		if (IS_ERR(old)) {
+			ret = PTR_ERR(old);
+			old = NULL;
+		} else {
+			it = NULL;
+			stored = true;
+		}
 	}
 	mutex_unlock(&v->mutex);
 	syncmgr_nest_end(nested);
@@ -234,8 +314,8 @@ static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 	if (ret >= 0)
 		ret = stored;
 free:
-	syncmgr_item_free(expected);
-	syncmgr_items_free(&items);
+	syncmgr_item_free(it);
+	syncmgr_keys_free(kv, 2);
 	return ret;
 }
 
@@ -515,15 +595,13 @@ static long syncmgr_array_load(struct syncmgr_array *a, struct syncmgr_data *d)
 {
 	struct syncmgr_item it;
 	struct syncmgr_slice s;
-	struct syncmgr_out o;
+	struct syncmgr_out o __uninitialized;
 	u32 k;
 	int ret = syncmgr_array_range(a, d, &s);
 
 	if (ret)
 		return ret;
-	ret = syncmgr_out_init(&o, d, 1);
-	if (ret)
-		return ret;
+	syncmgr_out_init(&o, d, 1);
 	/* Elements never carry handles: no fd slots are needed. */
 	o.max = s.n;
 	mutex_lock(&a->mutex);
@@ -592,10 +670,9 @@ static long syncmgr_array_rmw(struct syncmgr_array *a, unsigned int cmd,
 			      struct syncmgr_data *d)
 {
 	bool add = cmd == SYNCMGR_IOC_ADD;
-	struct syncmgr_item *in[2] = {}, *it, cur;
-	unsigned int n = 0;
-	struct syncmgr_out o;
-	LIST_HEAD(items);
+	struct syncmgr_key in[2] __uninitialized;
+	struct syncmgr_item cur;
+	struct syncmgr_out o __uninitialized;
 	u64 bits = 0;
 	s64 old, delta = 0, sum = 0;
 	bool stored = false;
@@ -609,17 +686,15 @@ static long syncmgr_array_rmw(struct syncmgr_array *a, unsigned int cmd,
 		return ret;
 	if (d->count != (add ? 1 : 2))
 		return -EINVAL;
-	ret = syncmgr_items_in(d, d->count, &items);
+	/* Only looked at: read onto the stack, not allocated. */
+	ret = syncmgr_keys_in(d, in, d->count);
 	if (ret)
 		return ret;
-	list_for_each_entry(it, &items, node)
-		in[n++] = it;
-	ret = add ? syncmgr_item_int(in[0], &delta) :
-		    syncmgr_elem_bits(a->tc, in[1], &bits);
-	if (!ret)
-		ret = syncmgr_out_init(&o, d, 1);
+	ret = add ? syncmgr_item_int(in[0].it, &delta) :
+		    syncmgr_elem_bits(a->tc, in[1].it, &bits);
 	if (ret)
 		goto free;
+	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&a->mutex);
 	syncmgr_elem_get(a, i, &cur);
 	old = (s64)cur.data;
@@ -633,7 +708,7 @@ static long syncmgr_array_rmw(struct syncmgr_array *a, unsigned int cmd,
 			ret = syncmgr_elem_bits(a->tc, &tmp, &bits);
 		stored = !ret;
 	} else {
-		stored = syncmgr_item_equal(&cur, in[0]);
+		stored = syncmgr_item_equal(&cur, in[0].it);
 	}
 	if (!ret)
 		ret = syncmgr_put_one(&o, &cur);
@@ -644,7 +719,7 @@ static long syncmgr_array_rmw(struct syncmgr_array *a, unsigned int cmd,
 	if (ret >= 0)
 		ret = add ? 0 : stored;
 free:
-	syncmgr_items_free(&items);
+	syncmgr_keys_free(in, d->count);
 	return ret;
 }
 
@@ -719,6 +794,8 @@ static int syncmgr_value_init(struct syncmgr_obj *obj,
 		return -ENOMEM;
 	mutex_init(&v->mutex);
 	v->typecode = args->typecode;
+	v->scalar.type = SYNCMGR_VAL_NONE;
+	v->scalar.uid = INVALID_UID;
 	obj->priv = v;
 	return 0;
 }
@@ -735,6 +812,7 @@ static void syncmgr_value_destroy(struct syncmgr_obj *obj)
 		return;
 	}
 	syncmgr_item_free(v->item);
+	syncmgr_scalar_uncharge(v->scalar.uid);
 	kfree(v);
 }
 

@@ -228,6 +228,53 @@ TEST_F(dict, get_default_pop_setdefault)
 	EXPECT_EQ(0, sm_dict_contains(self->d, &k));
 }
 
+/*
+ * Lookups read a key onto the kernel's stack up to 64 payload bytes and
+ * allocate beyond: every operation on keys at and around that bound, and
+ * the bytes they charge (only for what is stored) come back.
+ */
+TEST_F(dict, keys_small_and_large)
+{
+	static const uint32_t lens[] = { 0, 1, 7, 56, 63, 64, 65, 72, 200, 5000 };
+	char kb[5000];
+	struct sm_value k, k2, v = sm_int(1), dflt = sm_int(2), out;
+	int probe = sm_lock_create(0);
+	unsigned long b0, b1;
+
+	ASSERT_LE(0, probe);
+	memset(kb, 'x', sizeof(kb));
+	b0 = user_bytes(probe);
+	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		k = sm_payload(SYNCMGR_VAL_STR, kb, lens[i]);
+		k2 = sm_payload(SYNCMGR_VAL_BYTES, kb, lens[i]);
+		EXPECT_EQ(0, sm_dict_contains(self->d, &k));
+		ASSERT_EQ(0, sm_dict_set(self->d, &k, &v));
+		b1 = user_bytes(probe);
+		ASSERT_EQ(0, sm_dict_set(self->d, &k, &v));	/* replace */
+		EXPECT_EQ(b1, user_bytes(probe));
+		EXPECT_EQ(1, sm_dict_contains(self->d, &k));
+		EXPECT_EQ(0, sm_dict_contains(self->d, &k2));	/* bytes != str */
+		ASSERT_EQ(0, sm_dict_get(self->d, &k, &out, &self->buf));
+		EXPECT_EQ(1, sid(&out));
+		ASSERT_EQ(0, sm_dict_setdefault(self->d, &k, &dflt, &out,
+						&self->buf));
+		EXPECT_EQ(1, sid(&out));
+		EXPECT_EQ(b1, user_bytes(probe));	/* dflt not kept */
+		ASSERT_EQ(0, sm_dict_setdefault(self->d, &k2, &dflt, &out,
+						&self->buf));
+		EXPECT_EQ(2, sid(&out));
+		EXPECT_LT(b1, user_bytes(probe));
+		EXPECT_EQ(2, sm_dict_len(self->d));
+		ASSERT_EQ(0, sm_dict_pop(self->d, &k, &out, &self->buf));
+		EXPECT_EQ(1, sid(&out));
+		EXPECT_EQ(-ENOENT, sm_dict_del(self->d, &k));
+		ASSERT_EQ(0, sm_dict_del(self->d, &k2));
+		EXPECT_EQ(0, sm_dict_len(self->d));
+		EXPECT_EQ(b0, user_bytes(probe));
+	}
+	close(probe);
+}
+
 TEST_F(dict, update_clear_copy)
 {
 	struct sm_value pairs[8] = {

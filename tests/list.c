@@ -307,6 +307,36 @@ TEST(insert_clamps_pop_anywhere)
 	close(l);
 }
 
+/* Values compared (not stored) on both sides of the kernel's 64-byte stack key. */
+TEST(find_small_and_large_values)
+{
+	static const uint32_t lens[] = { 0, 8, 64, 65, 300 };
+	char mem[512];
+	struct sm_value v;
+	int l = sm_list_create(0);
+
+	ASSERT_LE(0, l);
+	memset(mem, 'q', sizeof(mem));
+	for (unsigned int i = 0; i < 5; i++) {
+		v = sm_bytes(mem, lens[i]);
+		ASSERT_EQ(0, sm_list_append(l, &v));
+		ASSERT_EQ(0, sm_list_append(l, &v));
+	}
+	for (unsigned int i = 0; i < 5; i++) {
+		v = sm_bytes(mem, lens[i]);
+		EXPECT_EQ(1, sm_list_contains(l, &v));
+		EXPECT_EQ(2, sm_list_count(l, &v));
+		/* one of each earlier pair is gone already */
+		EXPECT_EQ((int)i, sm_list_index(l, &v, 0, INT64_MAX));
+		ASSERT_EQ(0, sm_list_remove(l, &v));
+		EXPECT_EQ(1, sm_list_count(l, &v));
+		v = sm_str("q");
+		EXPECT_EQ(0, sm_list_count(l, &v));
+	}
+	EXPECT_EQ(5, sm_list_len(l));
+	close(l);
+}
+
 TEST(remove_index_count_contains_python_equality)
 {
 	struct sm_value vals[] = { sm_int(1), sm_str("a"), sm_bool(1), sm_double(1.0),

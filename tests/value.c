@@ -90,6 +90,86 @@ TEST(value_holds_any_kind_and_keeps_its_typecode)
 	EXPECT_EQ(-EINVAL, sm_value_create(-1, NULL, 0));
 }
 
+/* Bytes of stored values the calling user has, seen through probe. */
+static unsigned long user_bytes(int probe)
+{
+	char path[64], line[256];
+	unsigned long v = ~0UL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", probe);
+	f = fopen(path, "r");
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syncmgr-user-bytes: %lu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * A number is kept in the Value itself, not in an allocated item, but
+ * charged as its item would be: the same bytes for every scalar, whoever
+ * stored it last pays, and everything comes back.
+ */
+TEST(value_scalars_charged_as_items)
+{
+	struct sm_value i = sm_int(5), n = sm_none(), f = sm_double(0.5),
+			s = sm_str("hello"), b = sm_bool(1);
+	int probe = sm_lock_create(0), v = sm_value_create('i', NULL, 0);
+	struct sm_value seven = sm_int(7), out;
+	char mem[64];
+	struct sm_buf buf = { mem, sizeof(mem), 0 };
+	unsigned long b0, b1;
+	int64_t old;
+	pid_t pid;
+	int st;
+
+	ASSERT_LE(0, probe);
+	ASSERT_LE(0, v);
+	b0 = user_bytes(probe);
+	ASSERT_NE(~0UL, b0);
+	ASSERT_EQ(0, sm_value_set(v, &i));
+	b1 = user_bytes(probe);
+	EXPECT_LT(b0, b1);
+	EXPECT_EQ(0, sm_value_add(v, 2, &old));
+	EXPECT_EQ(5, old);
+	EXPECT_EQ(1, sm_value_cas(v, &seven, &f, &out, &buf));
+	EXPECT_EQ(0, sm_value_cas(v, &i, &b, &out, &buf));
+	EXPECT_EQ(b1, user_bytes(probe));
+	ASSERT_EQ(0, sm_value_set(v, &n));
+	EXPECT_EQ(b1, user_bytes(probe));
+	ASSERT_EQ(0, sm_value_set(v, &s));
+	EXPECT_LT(b1, user_bytes(probe));
+	EXPECT_EQ(1, sm_value_cas(v, &s, &b, &out, &buf));
+	EXPECT_EQ(b1, user_bytes(probe));
+
+	/* Another user stores: the charge moves to it, and back. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int mine;
+
+		if (setuid(65534))
+			_exit(10);
+		mine = sm_lock_create(0);
+		if (mine < 0 || user_bytes(mine) != 0)
+			_exit(11);
+		if (sm_value_add(v, 1, NULL))
+			_exit(12);
+		_exit(user_bytes(mine) == b1 - b0 ? 0 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_EQ(0, WEXITSTATUS(st));
+	EXPECT_EQ(b0, user_bytes(probe));
+	ASSERT_EQ(0, sm_value_set(v, &i));
+	EXPECT_EQ(b1, user_bytes(probe));
+	close(v);
+	EXPECT_EQ(b0, user_bytes(probe));
+	close(probe);
+}
+
 TEST(value_add_returns_the_old_value)
 {
 	struct sm_value t = sm_bool(1), s = sm_str("x"), d = sm_double(1.0);
