@@ -603,6 +603,26 @@ static long syncmgr_data_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
 }
 
 /*
+ * Value's SCALAR_* commands: one struct syncmgr_value, a number going in
+ * for STORE and ADD (anything else: EINVAL).
+ */
+static long syncmgr_scalar_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
+				 struct syncmgr_value __user *argp)
+{
+	struct syncmgr_value val = { };
+
+	if (!obj->ops->scalar)
+		return -EBADFD;
+	if (cmd != SYNCMGR_IOC_SCALAR_LOAD) {
+		if (copy_from_user(&val, argp, sizeof(val)))
+			return -EFAULT;
+		if (!syncmgr_scalar_ok(&val))
+			return -EINVAL;
+	}
+	return obj->ops->scalar(obj, cmd, &val, argp);
+}
+
+/*
  * Every object ioctl: refuse what the type lacks (EBADFD), copy in and
  * check the arguments, then run the type's operation.  No operation
  * writes through argp, so a success is never followed by a failed copy.
@@ -653,6 +673,10 @@ static long syncmgr_obj_ioctl(struct file *file, unsigned int cmd,
 			return -EBADFD;
 		ret = syncmgr_get_action_done(argp, &val);
 		return ret ? ret : ops->action_done(obj, val);
+	case SYNCMGR_IOC_SCALAR_LOAD:
+	case SYNCMGR_IOC_SCALAR_STORE:
+	case SYNCMGR_IOC_SCALAR_ADD:
+		return syncmgr_scalar_ioctl(obj, cmd, argp);
 	}
 	if (syncmgr_is_data_cmd(cmd))
 		return syncmgr_data_ioctl(obj, cmd, argp);

@@ -129,6 +129,19 @@ static int syncmgr_value_check(const struct syncmgr_value *v)
 	return -EINVAL;
 }
 
+/* A well-formed number going in: None, bool, int or float, no payload. */
+bool syncmgr_scalar_ok(const struct syncmgr_value *v)
+{
+	switch (v->type) {
+	case SYNCMGR_VAL_NONE:
+	case SYNCMGR_VAL_BOOL:
+	case SYNCMGR_VAL_INT:
+	case SYNCMGR_VAL_DOUBLE:
+		return !syncmgr_value_check(v);
+	}
+	return false;
+}
+
 /*
  * One value from user memory at *pos; advances *pos past its padding.  It
  * is made in space (a struct syncmgr_key's, room payload bytes) if it fits

@@ -55,6 +55,13 @@ struct syncmgr_ops {
 	long (*data)(struct syncmgr_obj *obj, unsigned int cmd,
 		     struct syncmgr_data *d, struct syncmgr_data __user *argp);
 	/*
+	 * Value's SCALAR_* shortcuts: val is the checked number going in
+	 * (STORE, ADD); argp the caller's struct, written by LOAD and ADD.
+	 */
+	long (*scalar)(struct syncmgr_obj *obj, unsigned int cmd,
+		       const struct syncmgr_value *val,
+		       struct syncmgr_value __user *argp);
+	/*
 	 * Containers: the objects held as handles, each with a reference, in
 	 * a kvmalloc'd array; returns how many or -errno.  Cycle check.
 	 */
@@ -238,6 +245,7 @@ int syncmgr_item_compare(const struct syncmgr_item *a,
 			 const struct syncmgr_item *b, int *res);
 u64 syncmgr_item_hash(const struct syncmgr_item *it);
 int syncmgr_item_int(const struct syncmgr_item *it, s64 *v);
+bool syncmgr_scalar_ok(const struct syncmgr_value *v);
 /*
  * Start writing at most max_values values to d's out buffer.  This sets
  * o whole, so callers declare it __uninitialized: a kernel built with

@@ -212,6 +212,33 @@ out:
 }
 
 /*
+ * Under mutex: the Value's int or bool cur plus b, in *sum; EINVAL if
+ * the Value holds something else, ERANGE on overflow.
+ */
+static int syncmgr_value_sum(const struct syncmgr_item *cur, s64 b, s64 *sum)
+{
+	s64 a;
+	int ret = syncmgr_item_int(cur, &a);
+
+	if (!ret && check_add_overflow(a, b, sum))
+		ret = -ERANGE;
+	return ret;
+}
+
+/* Under mutex: the sum becomes the value; *old is the item to free. */
+static int syncmgr_value_set_sum(struct syncmgr_cell *v, s64 sum,
+				 struct syncmgr_item **old)
+{
+	struct syncmgr_item *it = syncmgr_value_set_scalar(v, SYNCMGR_VAL_INT,
+							   (u64)sum);
+
+	if (IS_ERR(it))
+		return PTR_ERR(it);
+	*old = it;
+	return 0;
+}
+
+/*
  * ADD: an INT (or BOOL) delta to an INT (or BOOL) value; the sum is an
  * INT.  Doubles: the kernel has no FPU, libsync loops on CMPXCHG.
  */
@@ -221,7 +248,7 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 	const struct syncmgr_item *cur;
 	struct syncmgr_item *old = NULL;
 	struct syncmgr_out o __uninitialized;
-	s64 a, b, r = 0;
+	s64 b, sum;
 	int ret;
 
 	if (d->count != 1)
@@ -236,22 +263,66 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&v->mutex);
 	cur = syncmgr_value_cur(v);
-	ret = syncmgr_item_int(cur, &a);
-	if (!ret && check_add_overflow(a, b, &r))
-		ret = -ERANGE;
+	ret = syncmgr_value_sum(cur, b, &sum);
 	if (!ret)
 		ret = syncmgr_put_one(&o, cur);
-	if (!ret) {
-		old = syncmgr_value_set_scalar(v, SYNCMGR_VAL_INT, (u64)r);
-		if (IS_ERR(old)) {
-			ret = PTR_ERR(old);
-			old = NULL;
-		}
-	}
+	if (!ret)
+		ret = syncmgr_value_set_sum(v, sum, &old);
 	mutex_unlock(&v->mutex);
 	syncmgr_item_free(old);
 	ret = syncmgr_out_end(&o, ret);
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * SCALAR_LOAD/STORE/ADD (the core checked val): a Value's number with one
+ * 16-byte struct.  ADD writes the value before under the mutex, ahead of
+ * any change, so a fault leaves the Value as it was.
+ */
+static long syncmgr_value_scalar(struct syncmgr_obj *obj, unsigned int cmd,
+				 const struct syncmgr_value *val,
+				 struct syncmgr_value __user *argp)
+{
+	struct syncmgr_cell *v = obj->priv;
+	struct syncmgr_item *old = NULL;
+	const struct syncmgr_item *cur;
+	struct syncmgr_value before = { };
+	s64 sum;
+	int ret = 0;
+
+	if (obj->type != SYNCMGR_TYPE_VALUE)
+		return -EBADFD;
+	mutex_lock(&v->mutex);
+	cur = syncmgr_value_cur(v);
+	before.type = cur->type;
+	before.data = cur->data;
+	switch (cmd) {
+	case SYNCMGR_IOC_SCALAR_LOAD:
+		if (!syncmgr_value_is_scalar(cur))
+			ret = -EMSGSIZE;
+		break;
+	case SYNCMGR_IOC_SCALAR_STORE:
+		old = syncmgr_value_set_scalar(v, val->type, val->data);
+		if (IS_ERR(old)) {
+			ret = PTR_ERR(old);
+			old = NULL;
+		}
+		break;
+	case SYNCMGR_IOC_SCALAR_ADD:
+		ret = val->type == SYNCMGR_VAL_INT || val->type == SYNCMGR_VAL_BOOL ?
+		      syncmgr_value_sum(cur, (s64)val->data, &sum) : -EINVAL;
+		if (!ret && copy_to_user(argp, &before, sizeof(before)))
+			ret = -EFAULT;
+		if (!ret)
+			ret = syncmgr_value_set_sum(v, sum, &old);
+		break;
+	}
+	mutex_unlock(&v->mutex);
+	syncmgr_item_free(old);
+	if (!ret && cmd == SYNCMGR_IOC_SCALAR_LOAD &&
+	    copy_to_user(argp, &before, sizeof(before)))
+		ret = -EFAULT;
+	return ret;
 }
 
 /*
@@ -847,10 +918,11 @@ static void syncmgr_value_state(struct syncmgr_obj *obj,
 }
 
 const struct syncmgr_ops syncmgr_value_ops = {
-	.features	= SYNCMGR_FEAT_VALUE,
+	.features	= SYNCMGR_FEAT_VALUE | SYNCMGR_FEAT_SCALAR,
 	.init		= syncmgr_value_init,
 	.destroy	= syncmgr_value_destroy,
 	.data		= syncmgr_value_ops_data,
+	.scalar		= syncmgr_value_scalar,
 	.handles	= syncmgr_value_handles,
 	.ready		= syncmgr_value_ready,
 	.state		= syncmgr_value_state,

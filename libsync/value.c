@@ -5,6 +5,7 @@
  * FPU, so adding a double to a Value is a compare-and-swap loop here.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -88,18 +89,60 @@ int sm_value_typecode(int v)
 	return sm_typecode_of(v, SYNCMGR_TYPE_VALUE);
 }
 
-/* A scalar needs no buffer of the caller's (buf may be NULL). */
+/*
+ * The numbers go through SCALAR_LOAD/STORE/ADD (one 16-byte struct); a
+ * module older than them answers ENOTTY once, and the general data
+ * ioctls serve from then on.
+ */
+static int sm_scalar_missing;
+
+static int sm_scalar(int v, unsigned long cmd, struct syncmgr_value *val)
+{
+	int ret;
+
+	if (__atomic_load_n(&sm_scalar_missing, __ATOMIC_RELAXED))
+		return -ENOTTY;
+	ret = sm__ioctl(v, cmd, val);
+	if (ret == -ENOTTY)
+		__atomic_store_n(&sm_scalar_missing, 1, __ATOMIC_RELAXED);
+	return ret;
+}
+
+static bool sm_is_number(const struct sm_value *val)
+{
+	return val->type == SYNCMGR_VAL_NONE || val->type == SYNCMGR_VAL_BOOL ||
+	       val->type == SYNCMGR_VAL_INT || val->type == SYNCMGR_VAL_DOUBLE;
+}
+
+/*
+ * A scalar needs no buffer of the caller's (buf may be NULL).  A Value
+ * holding a payload type answers SCALAR_LOAD with EMSGSIZE: then LOAD.
+ */
 int sm_value_get(int v, struct sm_value *out, struct sm_buf *buf)
 {
-	int ret = sm_one(v, SYNCMGR_IOC_LOAD, 0, NULL, 0, buf, out);
+	struct syncmgr_value h;
+	int ret = sm_scalar(v, SYNCMGR_IOC_SCALAR_LOAD, &h);
 
+	if (!ret)
+		return sm_values_decode(&h, sizeof(h), out, 1) < 0 ? -EINVAL : 0;
+	if (ret != -ENOTTY && ret != -EMSGSIZE)
+		return ret;
+	ret = sm_one(v, SYNCMGR_IOC_LOAD, 0, NULL, 0, buf, out);
 	return ret < 0 ? ret : 0;
 }
 
 int sm_value_set(int v, const struct sm_value *val)
 {
 	struct syncmgr_data d;
+	struct syncmgr_value h;
+	int ret;
 
+	if (sm_is_number(val) &&
+	    sm_values_encode(&h, sizeof(h), val, 1) == (int)sizeof(h)) {
+		ret = sm_scalar(v, SYNCMGR_IOC_SCALAR_STORE, &h);
+		if (ret != -ENOTTY)
+			return ret;
+	}
 	memset(&d, 0, sizeof(d));
 	d.count = 1;
 	return sm__data(v, SYNCMGR_IOC_STORE, &d, val, 1, NULL, NULL, 0);
@@ -114,8 +157,14 @@ static int64_t sm_as_int(const struct sm_value *v)
 int sm_value_add(int v, int64_t delta, int64_t *old)
 {
 	struct sm_value in = sm_int(delta), prev;
-	int ret = sm_one(v, SYNCMGR_IOC_ADD, 0, &in, 1, NULL, &prev);
+	struct syncmgr_value h = { .type = SYNCMGR_VAL_INT,
+				   .data = (uint64_t)delta };
+	int ret = sm_scalar(v, SYNCMGR_IOC_SCALAR_ADD, &h);
 
+	if (!ret && sm_values_decode(&h, sizeof(h), &prev, 1) < 0)
+		return -EINVAL;
+	if (ret == -ENOTTY)
+		ret = sm_one(v, SYNCMGR_IOC_ADD, 0, &in, 1, NULL, &prev);
 	if (ret < 0)
 		return ret;
 	if (old)

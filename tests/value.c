@@ -442,6 +442,119 @@ TEST(value_bad_input_changes_nothing)
 }
 
 /* A Value takes no length at creation; an Array no unknown typecode. */
+/* A raw SCALAR_* ioctl. */
+static int scalar_ioctl(int h, unsigned long cmd, struct syncmgr_value *val)
+{
+	return ioctl(h, cmd, val) < 0 ? -errno : 0;
+}
+
+TEST(value_scalar_shortcuts_match_the_data_ioctls)
+{
+	struct syncmgr_value val = { .type = SYNCMGR_VAL_INT, .data = 40 };
+	struct sm_value x = sm_int(1), s = sm_str("text"), out;
+	char data[64];
+	struct sm_buf buf = { data, sizeof(data), 0 };
+	struct syncmgr_version ver;
+	int64_t cur = 0;
+	int v = sm_value_create('i', &x, 0), dev = open("/dev/syncmgr", O_RDWR);
+	int d = sm_dict_create(0), a, pid;
+	void *ro;
+
+	ASSERT_LE(0, v);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, ioctl(dev, SYNCMGR_IOC_VERSION, &ver));
+	EXPECT_NE(0ULL, ver.features & SYNCMGR_FEAT_SCALAR);
+	close(dev);
+
+	/* STORE, then LOAD and the general LOAD agree. */
+	ASSERT_EQ(0, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &val));
+	memset(&val, 0xa5, sizeof(val));
+	ASSERT_EQ(0, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_LOAD, &val));
+	EXPECT_EQ(SYNCMGR_VAL_INT, val.type);
+	EXPECT_EQ(0U, val.reserved);
+	EXPECT_EQ(0U, val.len);
+	EXPECT_EQ(40U, val.data);
+	ASSERT_EQ(0, value_int(v, &cur));
+	EXPECT_EQ(40, cur);
+
+	/* ADD writes back the value before; a bool adds as 1. */
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_BOOL, .data = 1 };
+	ASSERT_EQ(0, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_ADD, &val));
+	EXPECT_EQ(SYNCMGR_VAL_INT, val.type);
+	EXPECT_EQ(40U, val.data);
+	ASSERT_EQ(0, value_int(v, &cur));
+	EXPECT_EQ(41, cur);
+
+	/* Across fork: the child's store is the parent's value. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct syncmgr_value f = { .type = SYNCMGR_VAL_DOUBLE };
+		double half = 0.5;
+
+		memcpy(&f.data, &half, sizeof(half));
+		_exit(scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &f) ? 1 : 0);
+	}
+	ASSERT_EQ(0, wait_child(pid, 10000 * slow_factor()));
+	ASSERT_EQ(0, sm_value_get(v, &out, NULL));
+	EXPECT_EQ(SYNCMGR_VAL_DOUBLE, out.type);
+	EXPECT_EQ(0.5, out.d);
+	/* ADD to a float: EINVAL, as ADD (libsync loops on CMPXCHG). */
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_INT, .data = 1 };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_ADD, &val));
+
+	/* A payload type held: LOAD says EMSGSIZE, sm_value_get still works. */
+	ASSERT_EQ(0, sm_value_set(v, &s));
+	EXPECT_EQ(-EMSGSIZE, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_LOAD, &val));
+	ASSERT_EQ(0, sm_value_get(v, &out, &buf));
+	EXPECT_EQ(SYNCMGR_VAL_STR, out.type);
+	EXPECT_EQ(4U, out.buf.len);
+	EXPECT_EQ(0, memcmp(out.buf.ptr, "text", 4));
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_ADD, &val));
+
+	/* Bad input: payload types, reserved, len, BOOL 2, NONE with data. */
+	x = sm_int(5);
+	ASSERT_EQ(0, sm_value_set(v, &x));
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_STR };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &val));
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_HANDLE, .data = v };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &val));
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_INT, .reserved = 1 };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &val));
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_INT, .len = 8 };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_ADD, &val));
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_BOOL, .data = 2 };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &val));
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_NONE, .data = 1 };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &val));
+	val = (struct syncmgr_value){ .type = 99 };
+	EXPECT_EQ(-EINVAL, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, &val));
+	/* Bad pointers: EFAULT; ADD into read-only memory changes nothing. */
+	EXPECT_EQ(-EFAULT, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_LOAD, (void *)8));
+	EXPECT_EQ(-EFAULT, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_STORE, (void *)8));
+	ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	*(struct syncmgr_value *)ro =
+		(struct syncmgr_value){ .type = SYNCMGR_VAL_INT, .data = 3 };
+	ASSERT_EQ(0, mprotect(ro, 4096, PROT_READ));
+	EXPECT_EQ(-EFAULT, scalar_ioctl(v, SYNCMGR_IOC_SCALAR_ADD, ro));
+	munmap(ro, 4096);
+	ASSERT_EQ(0, value_int(v, &cur));
+	EXPECT_EQ(5, cur);
+
+	/* Only a Value has them: an Array and a dict say EBADFD. */
+	a = sm_array_create('i', NULL, 4, 0);
+	ASSERT_LE(0, a);
+	ASSERT_LE(0, d);
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_INT };
+	EXPECT_EQ(-EBADFD, scalar_ioctl(a, SYNCMGR_IOC_SCALAR_LOAD, &val));
+	EXPECT_EQ(-EBADFD, scalar_ioctl(d, SYNCMGR_IOC_SCALAR_STORE, &val));
+	close(a);
+	close(d);
+	close(v);
+}
+
 TEST(create_refuses_what_the_type_does_not_take)
 {
 	struct syncmgr_create c = { .type = SYNCMGR_TYPE_VALUE, .value = 1 };
