@@ -71,7 +71,7 @@ TEST(version_reports_abi_1)
 	EXPECT_EQ(0ULL, v.features & ~(all | SYNCMGR_FEAT_OWNER_DEATH |
 				       SYNCMGR_FEAT_QUEUE | SYNCMGR_FEAT_VALUE |
 				       SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_LIST |
-				       SYNCMGR_FEAT_TOKEN));
+				       SYNCMGR_FEAT_TOKEN | SYNCMGR_FEAT_SCALAR));
 	EXPECT_NE(0ULL, v.features & SYNCMGR_FEAT_TOKEN);
 	EXPECT_EQ(0ULL, v.reserved[0]);
 	EXPECT_EQ(0ULL, v.reserved[1]);
