@@ -162,6 +162,28 @@ lib.sm_deadline.restype = ctypes.c_uint64
 HAVE_TOKEN = hasattr(lib, 'sm_token') and hasattr(lib, 'sm_open_token')
 
 
+class _Raw:
+    """libsync's functions as bare function pointers, for the hot paths:
+    argtypes' from_param conversions cost about as much as the call itself
+    (python 3.11, per call: sm_dict_get 891 ns through lib with argtypes,
+    360 ns without; sm_event_wait_until 1107 ns / 658 ns).  raw.sm_x is a
+    pointer of its own (lib.sm_x keeps its argtypes for everything else),
+    returning int.  Without argtypes ctypes passes a Python int as a C int
+    and a ctypes instance or byref() as itself, so: fds, flags and small
+    counts as ints, pointers as byref()s, and int64/uint64 parameters
+    (deadlines, indexes) ONLY as c_int64/c_uint64 objects -- an int there
+    would fill 32 bits of the 64."""
+
+    def __getattr__(self, name):
+        fn = lib[name]      # a new function pointer, not lib.<name>'s
+        fn.restype = ctypes.c_int
+        setattr(self, name, fn)
+        return fn
+
+
+raw = _Raw()
+
+
 # --- errors -------------------------------------------------------------------
 def oserror(ret, what=''):
     """The OSError for a negative errno (EMFILE says what to do)."""
@@ -198,14 +220,20 @@ def raise_nofile_limit():
 
 
 # --- timeouts -------------------------------------------------------------------
+# A deadline is a c_uint64 object: raw calls need one (see _Raw) and the
+# functions with argtypes take it as it is.  Never changed once made.
+FOREVER = ctypes.c_uint64(SM_DEADLINE_FOREVER)
+_NOW = ctypes.c_uint64(0)
+
+
 def deadline(timeout):
-    """An absolute CLOCK_MONOTONIC deadline for a timeout in seconds
-    (None: forever; <= 0: now)."""
+    """An absolute CLOCK_MONOTONIC deadline (a c_uint64) for a timeout in
+    seconds (None: forever; <= 0: now)."""
     if timeout is None:
-        return SM_DEADLINE_FOREVER
+        return FOREVER
     if timeout <= 0:
-        return 0
-    return lib.sm_deadline(int(timeout * 1e9))
+        return _NOW
+    return ctypes.c_uint64(lib.sm_deadline(int(timeout * 1e9)))
 
 
 def call_until(fn, *args):
@@ -374,7 +402,8 @@ IN0, IN1, OUT0, OUT1 = 0, _VSIZE, 2 * _VSIZE, 3 * _VSIZE
 
 class Scratch:
     __slots__ = ('vals', 'mv', 'p0', 'p1', 'po', 'po1', 'inb', 'inaddr',
-                 'inmv', 'out', 'outaddr', 'outmv', 'buf', 'pbuf', 'keep')
+                 'inmv', 'out', 'outaddr', 'outmv', 'buf', 'pbuf', 'keep',
+                 'i64')
 
     def __init__(self):
         self.vals = (SmValue * 4)()
@@ -387,6 +416,7 @@ class Scratch:
         self.buf = SmBuf(None, 0, 0)
         self.pbuf = ctypes.byref(self.buf)
         self.keep = []
+        self.i64 = ctypes.c_int64()   # an index argument of a raw call
         self._grow(_OUT_SIZE)
 
     def _grow(self, size):
