@@ -7,11 +7,19 @@ import threading
 import warnings
 
 from . import _lib
-from ._lib import lib, check, call_until, deadline
+from ._lib import lib, raw, check, call_until, deadline, FOREVER
 from ._base import SyncObject, register
 
 __all__ = ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event',
            'Condition', 'Barrier', 'OwnerDiedWarning']
+
+_EINTR, _ETIMEDOUT, _EPERM = -errno.EINTR, -errno.ETIMEDOUT, -errno.EPERM
+# the hot paths call libsync without argtypes (_lib._Raw): deadlines go as
+# c_uint64 objects; a retry after EINTR goes through call_until, a Python
+# function, so that the signal's handler runs (on its entry) first
+_sem_acquire_until, _sem_release = raw.sm_sem_acquire_until, raw.sm_sem_release
+_event_is_set, _event_wait_until = raw.sm_event_is_set, raw.sm_event_wait_until
+_event_set, _event_clear = raw.sm_event_set, raw.sm_event_clear
 
 
 class OwnerDiedWarning(RuntimeWarning):
@@ -35,28 +43,44 @@ def _acquire_timeout(blocking, timeout):
 
 
 class _Acquirer(SyncObject):
-    """acquire/release and the context manager of the lock types."""
+    """acquire/release and the context manager of the lock types.  A
+    subclass names its raw (_lib._Raw) acquire_until and release functions."""
     __slots__ = ()
     _acquire_fn = None
+    _release_fn = None
     _release_msg = 'release unlocked lock'
 
     def acquire(self, blocking=True, timeout=-1):
         """As threading.Lock.acquire.  True also when the previous holder
         died holding the lock: then self.owner_died is True and an
         OwnerDiedWarning is issued."""
-        t = _acquire_timeout(blocking, timeout)
-        ret = call_until(type(self)._acquire_fn, self._fd, deadline(t))
+        if blocking and timeout == -1:
+            d = FOREVER
+        else:
+            d = deadline(_acquire_timeout(blocking, timeout))
+        ret = self._acquire_fn(self._fd, d)
         if ret == 0:
-            if id(self) in _owner_died:
-                del _owner_died[id(self)]
+            if _owner_died:
+                _owner_died.pop(id(self), None)
             return True
-        if ret == -errno.ETIMEDOUT:
+        return self._acquire_result(ret, d)
+
+    __enter__ = acquire
+
+    def _acquire_result(self, ret, d):
+        """acquire() after the first call returned ret != 0."""
+        if ret == _EINTR:   # a handler ran on entry here; same deadline
+            ret = call_until(self._acquire_fn, self._fd, d)
+            if ret == 0:
+                _owner_died.pop(id(self), None)
+                return True
+        if ret == _ETIMEDOUT:
             return False
         if ret == -errno.EOWNERDEAD:
             self._set_owner_died(True)
             warnings.warn(OwnerDiedWarning(
                 'acquired %r, whose previous holder died holding it' % self),
-                stacklevel=2)
+                stacklevel=3)
             return True
         check(ret, 'acquire')
 
@@ -71,13 +95,11 @@ class _Acquirer(SyncObject):
         return _owner_died.get(id(self), False)
 
     def release(self):
-        ret = type(self)._release_fn(self._fd)
-        if ret == -errno.EPERM:
-            raise RuntimeError(self._release_msg)
-        check(ret, 'release')
-
-    def __enter__(self):
-        return self.acquire()
+        ret = self._release_fn(self._fd)
+        if ret < 0:
+            if ret == _EPERM:
+                raise RuntimeError(self._release_msg)
+            check(ret, 'release')
 
     def __exit__(self, *exc):
         self.release()
@@ -96,8 +118,8 @@ class Lock(_Acquirer):
     it, releasable by any (as Python's); untracked=True for the hand-off
     pattern (then a dead holder's lock stays held)."""
     __slots__ = ()
-    _acquire_fn = lib.sm_lock_acquire_until
-    _release_fn = lib.sm_lock_release
+    _acquire_fn = raw.sm_lock_acquire_until
+    _release_fn = raw.sm_lock_release
 
     def __init__(self, untracked=False):
         self._init_fd(lib.sm_lock_create(_lib.SM_UNTRACKED if untracked else 0))
@@ -114,8 +136,8 @@ class Lock(_Acquirer):
 class RLock(_Acquirer):
     """threading.RLock across processes: owned by one thread, recursive."""
     __slots__ = ()
-    _acquire_fn = lib.sm_rlock_acquire_until
-    _release_fn = lib.sm_rlock_release
+    _acquire_fn = raw.sm_rlock_acquire_until
+    _release_fn = raw.sm_rlock_release
     _release_msg = 'cannot release un-acquired lock'
 
     def __init__(self):
@@ -137,11 +159,18 @@ class Semaphore(SyncObject):
         return lib.sm_sem_create(value, 0)
 
     def acquire(self, blocking=True, timeout=None):
-        if not blocking and timeout is not None:
+        if blocking and timeout is None:
+            d = FOREVER
+        elif not blocking and timeout is not None:
             raise ValueError("can't specify timeout for non-blocking acquire")
-        t = 0 if not blocking else timeout
-        ret = call_until(lib.sm_sem_acquire_until, self._fd, deadline(t))
-        if ret == -errno.ETIMEDOUT:
+        else:
+            d = deadline(timeout if blocking else 0)
+        ret = _sem_acquire_until(self._fd, d)
+        if ret == 0:
+            return True
+        if ret == _EINTR:   # a handler runs on entry to call_until
+            ret = call_until(_sem_acquire_until, self._fd, d)
+        if ret == _ETIMEDOUT:
             return False
         check(ret, 'acquire')
         return True
@@ -151,10 +180,11 @@ class Semaphore(SyncObject):
     def release(self, n=1):
         if n < 1:
             raise ValueError('n must be one or more')
-        ret = lib.sm_sem_release(self._fd, n)
-        if ret == -errno.EOVERFLOW:
-            raise ValueError('Semaphore released too many times')
-        check(ret, 'release')
+        ret = _sem_release(self._fd, n)
+        if ret < 0:
+            if ret == -errno.EOVERFLOW:
+                raise ValueError('Semaphore released too many times')
+            check(ret, 'release')
 
     def __exit__(self, *exc):
         self.release()
@@ -185,19 +215,27 @@ class Event(SyncObject):
         self._init_fd(lib.sm_event_create(0))
 
     def is_set(self):
-        return bool(check(lib.sm_event_is_set(self._fd)))
+        ret = _event_is_set(self._fd)
+        if ret < 0:
+            check(ret)
+        return ret > 0
 
     isSet = is_set
 
     def set(self):
-        check(lib.sm_event_set(self._fd))
+        check(_event_set(self._fd))
 
     def clear(self):
-        check(lib.sm_event_clear(self._fd))
+        check(_event_clear(self._fd))
 
     def wait(self, timeout=None):
-        ret = call_until(lib.sm_event_wait_until, self._fd, deadline(timeout))
-        if ret == -errno.ETIMEDOUT:
+        d = FOREVER if timeout is None else deadline(timeout)
+        ret = _event_wait_until(self._fd, d)
+        if ret == 0:
+            return True
+        if ret == _EINTR:   # a handler runs on entry to call_until
+            ret = call_until(_event_wait_until, self._fd, d)
+        if ret == _ETIMEDOUT:
             return False
         check(ret, 'wait')
         return True
@@ -208,8 +246,8 @@ class Condition(_Acquirer):
     """threading.Condition across processes, over a syncmgr Lock or RLock
     (default: a new RLock)."""
     __slots__ = ()
-    _acquire_fn = lib.sm_cond_acquire_until
-    _release_fn = lib.sm_cond_release
+    _acquire_fn = raw.sm_cond_acquire_until
+    _release_fn = raw.sm_cond_release
     _release_msg = 'cannot release un-acquired lock'
 
     def __init__(self, lock=None):

@@ -127,6 +127,32 @@ class Data(unittest.TestCase):
         big = M.dict((i, str(i)) for i in range(3000))
         self.assertEqual(big.keys(), list(range(3000)))
 
+    def test_same_key_again(self):
+        # a call's first value is not written again when it is the object
+        # put there last time: every change of key, type or payload after it
+        k, long_k, bad = 'key', 'k' * 2000, '\udcff'
+        d, ref = M.dict(), {}
+        for key, val in [(k, 1), (k, 'v' * 10), (1, k), (k, b'x'), (b'k', k),
+                         (k, None), (None, k), (long_k, k), (k, 'y' * 2000),
+                         (bad, k), (k, bad), (True, 2.5), (1, 7), (k, k),
+                         (2**70, k), (k, 2**70), (k, M.Value('i', 3))]:
+            d[key] = val
+            ref[key] = val
+            got = d[key]
+            want = ref[key]
+            if isinstance(want, syncmgr.Value):
+                self.assertEqual(got.sm_id, want.sm_id)
+            else:
+                self.assertEqual((type(got), got), (type(want), want))
+            self.assertEqual(d.get(k, 'none'), ref.get(k, 'none'))
+            self.assertEqual(len(d), len(ref))
+        ns, lst = M.Namespace(), M.list()
+        for v in (k, k, 1, k, b'k', k):
+            ns.key = v
+            lst.append(v)
+            self.assertEqual((ns.key, lst[-1], lst.pop()), (v, v, v))
+            self.assertEqual(d[k] if k in d else None, ref.get(k))
+
     def test_list(self):
         init = [3, 1, 'x', 2.5, None, b'b', 1]
         li, ref = M.list(init), list(init)
