@@ -14,6 +14,7 @@ __all__ = ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event',
            'Condition', 'Barrier', 'OwnerDiedWarning']
 
 _EINTR, _ETIMEDOUT, _EPERM = -errno.EINTR, -errno.ETIMEDOUT, -errno.EPERM
+_U32_MAX = (1 << 32) - 1      # the kernel's counts are 32-bit
 # the hot paths call libsync without argtypes (_lib._Raw): deadlines go as
 # c_uint64 objects; a retry after EINTR goes through call_until, a Python
 # function, so that the signal's handler runs (on its entry) first
@@ -152,6 +153,8 @@ class Semaphore(SyncObject):
     def __init__(self, value=1):
         if value < 0:
             raise ValueError('semaphore initial value must be >= 0')
+        if value > _U32_MAX:
+            raise self._overflow()
         self._init_fd(self._create(value))
 
     @staticmethod
@@ -180,11 +183,16 @@ class Semaphore(SyncObject):
     def release(self, n=1):
         if n < 1:
             raise ValueError('n must be one or more')
-        ret = _sem_release(self._fd, n)
+        # the kernel counts in 32 bits: a larger n must not be truncated
+        ret = _sem_release(self._fd, n) if n <= _U32_MAX else -errno.EOVERFLOW
         if ret < 0:
             if ret == -errno.EOVERFLOW:
-                raise ValueError('Semaphore released too many times')
+                raise self._overflow()
             check(ret, 'release')
+
+    @staticmethod
+    def _overflow():
+        return OverflowError('semaphore value beyond 2**32 - 1')
 
     def __exit__(self, *exc):
         self.release()
@@ -204,6 +212,10 @@ class BoundedSemaphore(Semaphore):
     @staticmethod
     def _create(value):
         return lib.sm_bsem_create(value, 0)
+
+    @staticmethod
+    def _overflow():
+        return ValueError('Semaphore released too many times')
 
 
 @register(_lib.TYPE_EVENT)
@@ -298,7 +310,8 @@ class Condition(_Acquirer):
         return result
 
     def notify(self, n=1):
-        ret = lib.sm_cond_notify(self._fd, max(0, n)) if n > 0 else 0
+        # no more than 2**32 - 1 can wait: a larger n means all of them
+        ret = lib.sm_cond_notify(self._fd, min(n, _U32_MAX)) if n > 0 else 0
         if ret == -errno.EPERM:
             raise RuntimeError('cannot notify on un-acquired lock')
         check(ret, 'notify')

@@ -67,6 +67,17 @@ class Oracle(unittest.TestCase):
                 ('acquire', (False,)), ('acquire', (False, 1)),
                 ('acquire', (True, -1)), ('release', ())])
         self.assertRaises(ValueError, M.Semaphore, -1)
+        # the kernel counts in 32 bits: beyond, a clear error, never a
+        # truncated count
+        s = M.Semaphore(0)
+        self.assertRaises(OverflowError, s.release, (1 << 32) + 1)
+        self.assertFalse(s.acquire(False))
+        s.release((1 << 32) - 1)
+        self.assertRaises(OverflowError, s.release)
+        self.assertTrue(s.acquire(False))
+        self.assertRaises(OverflowError, M.Semaphore, 1 << 32)
+        b = M.BoundedSemaphore(1)
+        self.assertRaises(ValueError, b.release, (1 << 32) + 1)
 
     def test_bounded_semaphore(self):
         self.same(M.BoundedSemaphore(2), threading.BoundedSemaphore(2), [
