@@ -143,29 +143,86 @@ bool syncmgr_scalar_ok(const struct syncmgr_value *v)
 }
 
 /*
- * One value from user memory at *pos; advances *pos past its padding.  It
- * is made in space (a struct syncmgr_key's, room payload bytes) if it fits
- * there, else allocated.  Not charged: the caller charges what it stores.
+ * The caller's values, read through a window: one user copy brings in
+ * the header and payload of as many small values as fit, all inside the
+ * caller's buffer (in_size), which a successful call reads whole anyway.
+ * Declare one __uninitialized: syncmgr_in_init() sets what is read.
  */
-static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
-					    u32 *pos, struct syncmgr_item *space,
+struct syncmgr_in {
+	const u8 __user *buf;
+	u32 size;		/* in_size */
+	u32 pos;		/* the next value */
+	u32 start, len;		/* the window holds [start, start + len) */
+	u8 win[SYNCMGR_SMALL_VALUE] __aligned(8);
+};
+
+static void syncmgr_in_init(struct syncmgr_in *in, const struct syncmgr_data *d)
+{
+	in->buf = u64_to_user_ptr(d->in);
+	in->size = d->in_size;
+	in->pos = 0;
+	in->start = 0;
+	in->len = 0;
+}
+
+/* Copy n bytes in: the common sizes as constants (no run-time check). */
+static __always_inline int syncmgr_in_copy(struct syncmgr_in *in, u32 n)
+{
+	const u8 __user *src = in->buf + in->pos;
+
+	if (n == sizeof(struct syncmgr_value))
+		return copy_from_user(in->win, src, sizeof(struct syncmgr_value));
+	if (n == sizeof(in->win))
+		return copy_from_user(in->win, src, sizeof(in->win));
+	return copy_from_user(in->win, src, n);
+}
+
+/*
+ * The n bytes at pos (n <= SYNCMGR_SMALL_VALUE, inside in_size), from
+ * the window, refilled from pos if they are not all in it.
+ */
+static __always_inline const u8 *syncmgr_in_bytes(struct syncmgr_in *in,
+						  u32 n)
+{
+	u32 got;
+
+	if (in->pos < in->start || in->pos + n > in->start + in->len) {
+		got = min_t(u32, in->size - in->pos, sizeof(in->win));
+		if (syncmgr_in_copy(in, got))
+			return NULL;
+		in->start = in->pos;
+		in->len = got;
+	}
+	return in->win + (in->pos - in->start);
+}
+
+/*
+ * The next value; advances past its padding.  It is made in space (a
+ * struct syncmgr_key's, room payload bytes) if it fits there, else
+ * allocated.  Not charged: the caller charges what it stores.
+ */
+static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
+					    struct syncmgr_item *space,
 					    u32 room)
 {
 	static const u8 zero[8];
 	struct syncmgr_value v;
 	struct syncmgr_item *it;
+	const u8 *bytes;
 	u32 padded;
 	int len;
 
-	if (size - *pos < sizeof(v))
+	if (in->size - in->pos < sizeof(v))
 		return ERR_PTR(-EINVAL);
-	if (copy_from_user(&v, buf + *pos, sizeof(v)))
+	bytes = syncmgr_in_bytes(in, sizeof(v));
+	if (!bytes)
 		return ERR_PTR(-EFAULT);
+	memcpy(&v, bytes, sizeof(v));
 	len = syncmgr_value_check(&v);
 	if (len < 0)
 		return ERR_PTR(len);
 	padded = ALIGN(len, 8);
-	if (size - *pos - sizeof(v) < padded)
+	if (in->size - in->pos - sizeof(v) < padded)
 		return ERR_PTR(-EINVAL);
 
 	/*
@@ -185,15 +242,23 @@ static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
 	it->data = v.data;
 	it->obj = NULL;
 	it->uid = INVALID_UID;
-	if (padded) {
-		if (copy_from_user(it->payload, buf + *pos + sizeof(v), padded)) {
+	if (!padded) {
+		/* a scalar: nothing more to read */
+	} else if (sizeof(v) + padded <= sizeof(in->win)) {
+		bytes = syncmgr_in_bytes(in, sizeof(v) + padded);
+		if (!bytes) {
 			len = -EFAULT;
 			goto fail;
 		}
-		if (memcmp(it->payload + len, zero, padded - len)) {
-			len = -EINVAL;
-			goto fail;
-		}
+		memcpy(it->payload, bytes + sizeof(v), padded);
+	} else if (copy_from_user(it->payload, in->buf + in->pos + sizeof(v),
+				  padded)) {
+		len = -EFAULT;
+		goto fail;
+	}
+	if (padded != len && memcmp(it->payload + len, zero, padded - len)) {
+		len = -EINVAL;
+		goto fail;
 	}
 	if (it->type == SYNCMGR_VAL_STR && !syncmgr_utf8_valid(it->payload, len)) {
 		len = -EINVAL;
@@ -208,7 +273,7 @@ static struct syncmgr_item *syncmgr_item_in(const u8 __user *buf, u32 size,
 		}
 		it->data = 0;
 	}
-	*pos += sizeof(v) + padded;
+	in->pos += sizeof(v) + padded;
 	return it;
 fail:
 	if (it != space)
@@ -216,18 +281,17 @@ fail:
 	return ERR_PTR(len);
 }
 
-/* count values from *pos on, charged to the caller, onto items. */
-static int syncmgr_items_in_at(const struct syncmgr_data *d, u32 *pos,
-			       u32 count, struct list_head *items)
+/* count values, charged to the caller, onto items. */
+static int syncmgr_items_in_at(struct syncmgr_in *in, u32 count,
+			       struct list_head *items)
 {
-	const u8 __user *buf = u64_to_user_ptr(d->in);
 	kuid_t uid = current_uid();
 	struct syncmgr_item *it;
 	u32 i;
 	int ret;
 
 	for (i = 0; i < count; i++) {
-		it = syncmgr_item_in(buf, d->in_size, pos, NULL, 0);
+		it = syncmgr_item_in(in, NULL, 0);
 		if (IS_ERR(it))
 			return PTR_ERR(it);
 		ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
@@ -251,13 +315,14 @@ static int syncmgr_items_in_at(const struct syncmgr_data *d, u32 *pos,
 int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items)
 {
-	u32 pos = 0;
+	struct syncmgr_in in __uninitialized;
 	int ret;
 
 	if (!count)
 		return -EINVAL;
-	ret = syncmgr_items_in_at(d, &pos, count, items);
-	if (!ret && pos != d->in_size)
+	syncmgr_in_init(&in, d);
+	ret = syncmgr_items_in_at(&in, count, items);
+	if (!ret && in.pos != d->in_size)
 		ret = -EINVAL;
 	if (ret)
 		syncmgr_items_free(items);
@@ -274,23 +339,23 @@ int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 int syncmgr_keys_in(const struct syncmgr_data *d, struct syncmgr_key *keys,
 		    u32 n)
 {
-	const u8 __user *buf = u64_to_user_ptr(d->in);
+	struct syncmgr_in in __uninitialized;
 	struct syncmgr_item *it;
-	u32 pos = 0, i;
+	u32 i;
 	int ret = 0;
 
+	syncmgr_in_init(&in, d);
 	for (i = 0; i < n; i++)
 		keys[i].it = NULL;
 	for (i = 0; i < n && !ret; i++) {
-		it = syncmgr_item_in(buf, d->in_size, &pos,
-				     (struct syncmgr_item *)keys[i].space,
+		it = syncmgr_item_in(&in, (struct syncmgr_item *)keys[i].space,
 				     sizeof(keys[i].space) - sizeof(*it));
 		if (IS_ERR(it))
 			ret = PTR_ERR(it);
 		else
 			keys[i].it = it;
 	}
-	if (!ret && pos != d->in_size)
+	if (!ret && in.pos != d->in_size)
 		ret = -EINVAL;
 	if (ret)
 		syncmgr_keys_free(keys, n);
@@ -449,14 +514,25 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it)
 		o->files[o->nfiles++] = file;
 		v.data = (u32)fd;
 	}
-	/* Scalars (no payload) take one copy. */
-	if (copy_to_user(p, &v, sizeof(v)))
+	if (!padded) {
+		/* A scalar: one copy of constant size. */
+		if (copy_to_user(p, &v, sizeof(v)))
+			return -EFAULT;
+	} else if (sizeof(v) + padded <= SYNCMGR_SMALL_VALUE) {
+		/* A small value goes out with one copy (its bytes in a row). */
+		u8 buf[SYNCMGR_SMALL_VALUE] __aligned(8) __uninitialized;
+
+		memcpy(buf, &v, sizeof(v));
+		memcpy(buf + sizeof(v), it->payload, it->len);
+		memset(buf + sizeof(v) + it->len, 0, padded - it->len);
+		if (copy_to_user(p, buf, sizeof(v) + padded))
+			return -EFAULT;
+	} else if (copy_to_user(p, &v, sizeof(v)) ||
+		   copy_to_user(p + sizeof(v), it->payload, it->len) ||
+		   copy_to_user(p + sizeof(v) + it->len, zero,
+				padded - it->len)) {
 		return -EFAULT;
-	if (it->len && copy_to_user(p + sizeof(v), it->payload, it->len))
-		return -EFAULT;
-	if (padded != it->len &&
-	    copy_to_user(p + sizeof(v) + it->len, zero, padded - it->len))
-		return -EFAULT;
+	}
 	o->used += sizeof(v) + padded;
 	o->count++;
 	return 0;

@@ -123,6 +123,9 @@ struct syncmgr_item {
 	u8 payload[];
 };
 
+/* A value (header + padded payload) this small crosses with one user copy. */
+#define SYNCMGR_SMALL_VALUE	128
+
 /*
  * A value that is only looked at (a lookup key, an expected value, a
  * delta), read in by syncmgr_keys_in().  Its item is made in space when
