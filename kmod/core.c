@@ -421,9 +421,11 @@ void syncmgr_grant(struct syncmgr_waiter *w, int result)
 
 /*
  * Sleep until w is granted, the deadline passes or (per state) a signal
- * arrives.  Returns 0 if granted, else -ETIMEDOUT or -ERESTARTSYS; the
- * caller then takes the lock and looks at w->granted again, since a grant
- * may race with the timeout or signal and success wins.
+ * arrives.  Returns 0 if granted (seen with acquire: w->result is valid
+ * and the granter no longer touches w, so no lock is needed), else
+ * -ETIMEDOUT or -ERESTARTSYS; the caller then takes the lock and looks at
+ * w->granted again, since a grant may race with the timeout or signal and
+ * success wins.
  */
 int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state)
 {
@@ -476,6 +478,9 @@ int syncmgr_block(struct syncmgr_obj *obj, struct syncmgr_owner *owner,
 	spin_unlock(&obj->base->lock);
 
 	ret = syncmgr_sleep(&w, deadline, TASK_INTERRUPTIBLE);
+	/* Granted: the granter dequeued w and is done with it. */
+	if (!ret)
+		return w.result;
 
 	spin_lock(&obj->base->lock);
 	if (w.granted)

@@ -239,11 +239,14 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 
 	if (wait) {
 		ret = syncmgr_sleep(&c.w, d->deadline, TASK_INTERRUPTIBLE);
-		spin_lock(&obj->lock);
-		if (!c.w.granted)
-			syncmgr_dequeue(&c.w);
-		list_del_init(&c.node);
-		spin_unlock(&obj->lock);
+		/* Granted: settle() took c off q->calls, all of it was put. */
+		if (ret) {
+			spin_lock(&obj->lock);
+			if (!c.w.granted)
+				syncmgr_dequeue(&c.w);
+			list_del_init(&c.node);
+			spin_unlock(&obj->lock);
+		}
 	}
 	syncmgr_items_free(&c.items);		/* what was not put */
 	if (c.n)
@@ -309,12 +312,16 @@ static long syncmgr_queue_get(struct syncmgr_obj *obj, struct syncmgr_data *d)
 
 	if (wait) {
 		ret = syncmgr_sleep(&c.w, d->deadline, TASK_INTERRUPTIBLE);
-		spin_lock(&obj->lock);
-		if (c.w.granted)
-			ret = c.w.result;	/* success wins */
-		else
-			syncmgr_dequeue(&c.w);
-		spin_unlock(&obj->lock);
+		if (!ret) {
+			ret = c.w.result;	/* granted: no lock needed */
+		} else {
+			spin_lock(&obj->lock);
+			if (c.w.granted)
+				ret = c.w.result;	/* success wins */
+			else
+				syncmgr_dequeue(&c.w);
+			spin_unlock(&obj->lock);
+		}
 	}
 	if (ret) {
 		o.needed = c.needed;
