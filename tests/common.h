@@ -190,6 +190,24 @@ static inline int install_handler(int sig, bool restart)
 	return sigaction(sig, &sa, NULL) ? -errno : 0;
 }
 
+/* Bytes of stored values the calling user has (fdinfo of any object fd). */
+static inline unsigned long user_bytes(int fd)
+{
+	char path[64], line[256];
+	unsigned long v = ~0UL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "syncmgr-user-bytes: %lu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 /* Raw access to /dev/syncmgr, for bad-input tests that bypass libsync. */
 static inline int dev_open(void)
 {

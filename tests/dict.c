@@ -44,23 +44,6 @@ static int64_t get_i(int d, int64_t k)
 	return out.type == SYNCMGR_VAL_INT ? out.i : -EPROTO;
 }
 
-static unsigned long user_bytes(int fd)
-{
-	char path[64], line[256];
-	unsigned long v = ~0UL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return v;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "syncmgr-user-bytes: %lu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /* Slab memory in kB from /proc/meminfo. */
 static long slab_kb(void)
 {

@@ -90,24 +90,6 @@ TEST(value_holds_any_kind_and_keeps_its_typecode)
 	EXPECT_EQ(-EINVAL, sm_value_create(-1, NULL, 0));
 }
 
-/* Bytes of stored values the calling user has, seen through probe. */
-static unsigned long user_bytes(int probe)
-{
-	char path[64], line[256];
-	unsigned long v = ~0UL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", probe);
-	f = fopen(path, "r");
-	if (!f)
-		return v;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "syncmgr-user-bytes: %lu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /*
  * A number is kept in the Value itself, not in an allocated item, but
  * charged as its item would be: the same bytes for every scalar, whoever

@@ -247,6 +247,18 @@ def call_until(fn, *args):
             return ret
 
 
+def waited(ret, fn, fd, d, what):
+    """The end of a wait fn(fd, d) whose first call returned ret != 0:
+    after EINTR (a handler runs on entry here) it goes on with the same
+    deadline.  True once it succeeded, False on timeout; else OSError."""
+    if ret == -errno.EINTR:
+        ret = call_until(fn, fd, d)
+    if ret == -errno.ETIMEDOUT:
+        return False
+    check(ret, what)
+    return True
+
+
 # --- typed values -----------------------------------------------------------------
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 

@@ -7,7 +7,7 @@ import threading
 import warnings
 
 from . import _lib
-from ._lib import lib, raw, check, call_until, deadline, FOREVER
+from ._lib import lib, raw, check, call_until, deadline, waited, FOREVER
 from ._base import SyncObject, register
 
 __all__ = ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event',
@@ -169,14 +169,8 @@ class Semaphore(SyncObject):
         else:
             d = deadline(timeout if blocking else 0)
         ret = _sem_acquire_until(self._fd, d)
-        if ret == 0:
-            return True
-        if ret == _EINTR:   # a handler runs on entry to call_until
-            ret = call_until(_sem_acquire_until, self._fd, d)
-        if ret == _ETIMEDOUT:
-            return False
-        check(ret, 'acquire')
-        return True
+        return ret == 0 or waited(ret, _sem_acquire_until, self._fd, d,
+                                  'acquire')
 
     __enter__ = acquire
 
@@ -243,14 +237,7 @@ class Event(SyncObject):
     def wait(self, timeout=None):
         d = FOREVER if timeout is None else deadline(timeout)
         ret = _event_wait_until(self._fd, d)
-        if ret == 0:
-            return True
-        if ret == _EINTR:   # a handler runs on entry to call_until
-            ret = call_until(_event_wait_until, self._fd, d)
-        if ret == _ETIMEDOUT:
-            return False
-        check(ret, 'wait')
-        return True
+        return ret == 0 or waited(ret, _event_wait_until, self._fd, d, 'wait')
 
 
 @register(_lib.TYPE_CONDITION)
