@@ -684,9 +684,17 @@ static int syncmgr_number_cmp(const struct syncmgr_item *a,
 	return c;
 }
 
+/* An INT or a BOOL: equal, hashed and ordered by its int64 alone. */
+static bool syncmgr_is_integer(const struct syncmgr_item *it)
+{
+	return it->type == SYNCMGR_VAL_INT || it->type == SYNCMGR_VAL_BOOL;
+}
+
 bool syncmgr_item_equal(const struct syncmgr_item *a,
 			const struct syncmgr_item *b)
 {
+	if (syncmgr_is_integer(a) && syncmgr_is_integer(b))
+		return a->data == b->data;
 	if (syncmgr_is_number(a) && syncmgr_is_number(b))
 		return syncmgr_number_cmp(a, b) == 0;
 	if (a->type != b->type)
@@ -730,6 +738,9 @@ u64 syncmgr_item_hash(const struct syncmgr_item *it)
 {
 	struct syncmgr_num n;
 
+	/* What the general case below gives an integer, without the split. */
+	if (syncmgr_is_integer(it))
+		return siphash_2u64(it->data, 1, &syncmgr_hash_key);
 	if (syncmgr_is_number(it)) {
 		syncmgr_num_of(it, &n);
 		if (n.class == SM_NUM_FINITE && !n.big && !n.frac)
