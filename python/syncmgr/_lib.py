@@ -26,7 +26,13 @@ def _find():
     return ctypes.util.find_library('sync') and 'libsync.so.1' or 'libsync.so.1'
 
 
-lib = ctypes.CDLL(_find(), use_errno=False)
+try:
+    lib = ctypes.CDLL(_find(), use_errno=False)
+except OSError as e:
+    raise ImportError(
+        'syncmgr needs libsync.so.1, the C library of syncmgr (%s): install '
+        'it with `make install` from the syncmgr source tree (or the '
+        'distribution package), or point SYNCMGR_LIBSYNC at it' % e) from e
 
 SM_FOREVER = -1
 SM_DEADLINE_FOREVER = (1 << 64) - 1

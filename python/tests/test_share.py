@@ -187,6 +187,15 @@ class Limits(unittest.TestCase):
         for lk in locks[::100]:
             self.assertTrue(lk.acquire(False))
 
+    def test_missing_libsync_is_clear(self):
+        env = dict(os.environ, SYNCMGR_LIBSYNC='/nonexistent/libsync.so.1')
+        out = subprocess.run([sys.executable, '-c', 'import syncmgr'],
+                             capture_output=True, text=True, timeout=60,
+                             env=env)
+        self.assertNotEqual(out.returncode, 0)
+        self.assertIn('ImportError: syncmgr needs libsync.so.1', out.stderr)
+        self.assertIn('SYNCMGR_LIBSYNC', out.stderr)
+
     def test_emfile_is_clear(self):
         code = ('import resource, syncmgr\n'
                 'resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n'
