@@ -609,14 +609,15 @@ static long syncmgr_data_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
 
 /*
  * Value's SCALAR_* commands: one struct syncmgr_value, a number going in
- * for STORE and ADD (anything else: EINVAL).
+ * for STORE and ADD (anything else: EINVAL).  An Array shares Value's ops
+ * but not these: EBADFD before anything is read.
  */
 static long syncmgr_scalar_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
 				 struct syncmgr_value __user *argp)
 {
 	struct syncmgr_value val = { };
 
-	if (!obj->ops->scalar)
+	if (!obj->ops->scalar || obj->type != SYNCMGR_TYPE_VALUE)
 		return -EBADFD;
 	if (cmd != SYNCMGR_IOC_SCALAR_LOAD) {
 		if (copy_from_user(&val, argp, sizeof(val)))

@@ -275,9 +275,9 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 }
 
 /*
- * SCALAR_LOAD/STORE/ADD (the core checked val): a Value's number with one
- * 16-byte struct.  ADD writes the value before under the mutex, ahead of
- * any change, so a fault leaves the Value as it was.
+ * SCALAR_LOAD/STORE/ADD (the core checked the type and val): a Value's
+ * number with one 16-byte struct.  ADD writes the value before under the
+ * mutex, ahead of any change, so a fault leaves the Value as it was.
  */
 static long syncmgr_value_scalar(struct syncmgr_obj *obj, unsigned int cmd,
 				 const struct syncmgr_value *val,
@@ -290,8 +290,6 @@ static long syncmgr_value_scalar(struct syncmgr_obj *obj, unsigned int cmd,
 	s64 sum;
 	int ret = 0;
 
-	if (obj->type != SYNCMGR_TYPE_VALUE)
-		return -EBADFD;
 	mutex_lock(&v->mutex);
 	cur = syncmgr_value_cur(v);
 	before.type = cur->type;

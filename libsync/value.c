@@ -90,22 +90,22 @@ int sm_value_typecode(int v)
 }
 
 /*
- * The numbers go through SCALAR_LOAD/STORE/ADD (one 16-byte struct); a
- * module older than them answers ENOTTY once, and the general data
- * ioctls serve from then on.
+ * The numbers go through SCALAR_LOAD/STORE/ADD (one 16-byte struct) when
+ * the module has them (SYNCMGR_FEAT_SCALAR, asked once); else the general
+ * data ioctls serve.  ENOTTY from one fd says nothing about the module.
  */
-static int sm_scalar_missing;
+static int sm_scalar_have = -1;		/* -1: not asked yet */
 
 static int sm_scalar(int v, unsigned long cmd, struct syncmgr_value *val)
 {
-	int ret;
+	int have = __atomic_load_n(&sm_scalar_have, __ATOMIC_RELAXED);
+	struct syncmgr_version ver;
 
-	if (__atomic_load_n(&sm_scalar_missing, __ATOMIC_RELAXED))
-		return -ENOTTY;
-	ret = sm__ioctl(v, cmd, val);
-	if (ret == -ENOTTY)
-		__atomic_store_n(&sm_scalar_missing, 1, __ATOMIC_RELAXED);
-	return ret;
+	if (have < 0) {
+		have = !sm_version(&ver) && (ver.features & SYNCMGR_FEAT_SCALAR);
+		__atomic_store_n(&sm_scalar_have, have, __ATOMIC_RELAXED);
+	}
+	return have ? sm__ioctl(v, cmd, val) : -ENOTTY;
 }
 
 static bool sm_is_number(const struct sm_value *val)

@@ -439,7 +439,7 @@ TEST(value_scalar_shortcuts_match_the_data_ioctls)
 	struct syncmgr_version ver;
 	int64_t cur = 0;
 	int v = sm_value_create('i', &x, 0), dev = open("/dev/syncmgr", O_RDWR);
-	int d = sm_dict_create(0), a, pid;
+	int d = sm_dict_create(0), a, pid, pfd[2];
 	void *ro;
 
 	ASSERT_LE(0, v);
@@ -532,6 +532,18 @@ TEST(value_scalar_shortcuts_match_the_data_ioctls)
 	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_INT };
 	EXPECT_EQ(-EBADFD, scalar_ioctl(a, SYNCMGR_IOC_SCALAR_LOAD, &val));
 	EXPECT_EQ(-EBADFD, scalar_ioctl(d, SYNCMGR_IOC_SCALAR_STORE, &val));
+	/* ... before reading anything. */
+	EXPECT_EQ(-EBADFD, scalar_ioctl(a, SYNCMGR_IOC_SCALAR_STORE, (void *)8));
+	val = (struct syncmgr_value){ .type = SYNCMGR_VAL_STR };
+	EXPECT_EQ(-EBADFD, scalar_ioctl(a, SYNCMGR_IOC_SCALAR_ADD, &val));
+	/* libsync: an fd that is not syncmgr's says nothing about the module. */
+	ASSERT_EQ(0, pipe(pfd));
+	EXPECT_EQ(-ENOTTY, sm_value_get(pfd[0], &out, NULL));
+	EXPECT_EQ(-ENOTTY, sm_value_set(pfd[0], &x));
+	EXPECT_EQ(-EBADFD, sm_value_set(a, &x));
+	EXPECT_EQ(0, array_int(a, 0));
+	close(pfd[0]);
+	close(pfd[1]);
 	close(a);
 	close(d);
 	close(v);
