@@ -54,6 +54,15 @@ def blocked_acquire(lock, ready, res):
 
 
 class Processes(unittest.TestCase):
+    @classmethod
+    def tearDownClass(cls):
+        # the fork server test_start_methods started would outlive the suite
+        # (its own tests stop it the same way)
+        import multiprocessing.forkserver
+        stop = getattr(multiprocessing.forkserver._forkserver, '_stop', None)
+        if stop is not None:
+            stop()
+
     def test_start_methods(self):
         for method in METHODS:
             ctx = mp.get_context(method)
