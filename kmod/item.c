@@ -281,33 +281,6 @@ fail:
 	return ERR_PTR(len);
 }
 
-/* count values, charged to the caller, onto items. */
-static int syncmgr_items_in_at(struct syncmgr_in *in, u32 count,
-			       struct list_head *items)
-{
-	kuid_t uid = current_uid();
-	struct syncmgr_item *it;
-	u32 i;
-	int ret;
-
-	for (i = 0; i < count; i++) {
-		it = syncmgr_item_in(in, NULL, 0);
-		if (IS_ERR(it))
-			return PTR_ERR(it);
-		ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
-						READ_ONCE(max_bytes_per_user));
-		if (ret) {
-			if (it->obj)
-				syncmgr_obj_put(it->obj);
-			kfree(it);
-			return ret;
-		}
-		it->uid = uid;
-		list_add_tail(&it->node, items);
-	}
-	return 0;
-}
-
 /*
  * Copy a batch of count values in, all or nothing, onto items (an empty
  * list).  The bytes are charged to the calling user.
@@ -316,12 +289,31 @@ int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items)
 {
 	struct syncmgr_in in __uninitialized;
-	int ret;
+	kuid_t uid = current_uid();
+	struct syncmgr_item *it;
+	int ret = 0;
+	u32 i;
 
 	if (!count)
 		return -EINVAL;
 	syncmgr_in_init(&in, d);
-	ret = syncmgr_items_in_at(&in, count, items);
+	for (i = 0; i < count; i++) {
+		it = syncmgr_item_in(&in, NULL, 0);
+		if (IS_ERR(it)) {
+			ret = PTR_ERR(it);
+			break;
+		}
+		ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
+						READ_ONCE(max_bytes_per_user));
+		if (ret) {
+			if (it->obj)
+				syncmgr_obj_put(it->obj);
+			kfree(it);
+			break;
+		}
+		it->uid = uid;
+		list_add_tail(&it->node, items);
+	}
 	if (!ret && in.pos != d->in_size)
 		ret = -EINVAL;
 	if (ret)
