@@ -15,6 +15,7 @@
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/poll.h>
@@ -320,17 +321,96 @@ struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args)
 	return obj;
 }
 
-/* May run in atomic context (the exit probe): destroy must not sleep. */
-void syncmgr_obj_put(struct syncmgr_obj *obj)
+static void syncmgr_obj_free(struct syncmgr_obj *obj)
 {
-	if (!refcount_dec_and_test(&obj->ref))
-		return;
 	WARN_ON_ONCE(!list_empty(&obj->waiters) || obj->owner);
 	syncmgr_token_drop(obj);
 	if (obj->ops->destroy)
 		obj->ops->destroy(obj);
 	syncmgr_user_uncharge(obj->uid);
 	kfree(obj);
+}
+
+/*
+ * Freeing containers.  A container's values hold references on the
+ * objects they are handles to, so freeing it can free another container,
+ * which can free another: a chain as long as a user cares to build
+ * (storing a new list into the last one and closing the last one's fd).
+ * Freed recursively, that overflows the kernel stack.  So the task whose
+ * put frees a container becomes a reaper: the containers its frees let go
+ * of are queued on its reaper record rather than freed where they are
+ * dropped, and it frees them one after the other, in process context,
+ * rescheduling between them.  The stack stays flat, the work is done by
+ * the task that let go (nobody else waits for it), and when the put
+ * returns everything is freed and uncharged.
+ *
+ * Only containers (ops->handles) go through this; every other family's
+ * destroy drops at most one object that is not a container (a
+ * Condition's lock), so it is freed where its last reference goes.  A
+ * container's last reference is never dropped in atomic context: only
+ * Locks, RLocks and Barriers are held by owner records.
+ */
+struct syncmgr_reaper {
+	struct hlist_node node;		/* in syncmgr_reapers */
+	struct task_struct *task;
+	struct list_head dead;		/* containers to free: obj->dead */
+};
+
+static DEFINE_HASHTABLE(syncmgr_reapers, 6);
+static DEFINE_SPINLOCK(syncmgr_reapers_lock);
+
+/* Under syncmgr_reapers_lock: the calling task's record, if it reaps. */
+static struct syncmgr_reaper *syncmgr_reaper_current(void)
+{
+	struct syncmgr_reaper *r;
+
+	hash_for_each_possible(syncmgr_reapers, r, node, (unsigned long)current)
+		if (r->task == current)
+			return r;
+	return NULL;
+}
+
+/* Free a container with no references left, and what it lets go of. */
+static void syncmgr_container_free(struct syncmgr_obj *obj)
+{
+	struct syncmgr_reaper me = { .task = current };
+
+	INIT_LIST_HEAD(&me.dead);
+	spin_lock(&syncmgr_reapers_lock);
+	if (syncmgr_reaper_current()) {
+		/* Inside our own reaping: queue it, the loop below frees it. */
+		list_add_tail(&obj->dead, &syncmgr_reaper_current()->dead);
+		spin_unlock(&syncmgr_reapers_lock);
+		return;
+	}
+	hash_add(syncmgr_reapers, &me.node, (unsigned long)current);
+	spin_unlock(&syncmgr_reapers_lock);
+
+	might_sleep();
+	for (;;) {
+		syncmgr_obj_free(obj);
+		cond_resched();
+		spin_lock(&syncmgr_reapers_lock);
+		obj = list_first_entry_or_null(&me.dead, struct syncmgr_obj,
+					       dead);
+		if (obj)
+			list_del(&obj->dead);
+		else
+			hash_del(&me.node);
+		spin_unlock(&syncmgr_reapers_lock);
+		if (!obj)
+			break;
+	}
+}
+
+void syncmgr_obj_put(struct syncmgr_obj *obj)
+{
+	if (!refcount_dec_and_test(&obj->ref))
+		return;
+	if (obj->ops->handles)
+		syncmgr_container_free(obj);
+	else
+		syncmgr_obj_free(obj);
 }
 
 /* Tell poll() sleepers of the object (and conditions on it) to look again. */

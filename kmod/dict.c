@@ -19,7 +19,7 @@
  *    returned exactly once since numbers only grow along the order.
  *
  * Lock order (outer to inner):
- *   syncmgr_nest_mutex (item.c)  ->  syncmgr_dict.mutex
+ *   syncmgr_nest_mutex (item.c)  ->  syncmgr_dict.mutex  ->  syncmgr_nest_gen_lock
  *   syncmgr_dict.mutex  ->  the per-user table lock (charging clones),
  *                           file creation for handles going out
  * Values are copied in before the mutex is taken; copying out happens
@@ -128,7 +128,7 @@ static void syncmgr_dict_destroy(struct syncmgr_obj *obj)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 
-	syncmgr_dict_free_tree(&dt->order, false);
+	syncmgr_dict_free_tree(&dt->order, true);
 	kvfree(dt->buckets);
 	mutex_destroy(&dt->mutex);
 	kfree(dt);
@@ -465,8 +465,8 @@ static long syncmgr_dict_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_dict_entry *e;
 	struct syncmgr_item *value;
 	struct syncmgr_key kv[2] __uninitialized;
+	struct syncmgr_nest nest = { };
 	LIST_HEAD(garbage);
-	bool nested = false;
 	int ret;
 	u64 hash;
 
@@ -480,13 +480,11 @@ static long syncmgr_dict_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		goto out;
 	}
 	hash = syncmgr_item_hash(kv[0].it);
-	ret = syncmgr_nest_item(obj, kv[0].it, &nested);
+	ret = syncmgr_nest_begin(&nest, obj, NULL, kv[0].it, value);
 	if (!ret)
-		ret = syncmgr_nest_item(obj, value, &nested);
+		ret = syncmgr_nest_lock(&nest, &dt->mutex);
 	if (ret)
 		goto out;
-
-	mutex_lock(&dt->mutex);
 	e = syncmgr_dict_find(dt, kv[0].it, hash);
 	if (e)
 		syncmgr_dict_replace(dt, e, value, &garbage);
@@ -495,8 +493,8 @@ static long syncmgr_dict_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	if (!ret)
 		value = NULL;
 	mutex_unlock(&dt->mutex);
-	syncmgr_nest_end(nested);
 out:
+	syncmgr_nest_end(&nest);
 	syncmgr_item_free(value);
 	syncmgr_keys_free(kv, 2);
 	syncmgr_items_free(&garbage);
@@ -515,9 +513,9 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_dict_entry *e, **spare;
 	struct syncmgr_item *key, *value, *it;
 	u32 npairs, i, used = 0;
+	struct syncmgr_nest nest = { };
 	LIST_HEAD(garbage);
 	LIST_HEAD(items);
-	bool nested;
 	int ret;
 
 	ret = syncmgr_dict_check(d, SM_IN, d->count);
@@ -548,11 +546,11 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		}
 		cond_resched();
 	}
-	ret = syncmgr_nest_begin(obj, &items, &nested);
+	ret = syncmgr_nest_begin(&nest, obj, &items, NULL, NULL);
+	if (!ret)
+		ret = syncmgr_nest_lock(&nest, &dt->mutex);
 	if (ret)
 		goto free_spare;
-
-	mutex_lock(&dt->mutex);
 	syncmgr_dict_reserve(dt, npairs);
 	while (!list_empty(&items)) {
 		key = list_first_entry(&items, struct syncmgr_item, node);
@@ -572,10 +570,10 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		syncmgr_dict_link(dt, e);
 	}
 	mutex_unlock(&dt->mutex);
-	syncmgr_nest_end(nested);
 	ret = 0;
 	i = npairs;
 free_spare:
+	syncmgr_nest_end(&nest);
 	while (i-- > used)
 		kfree(spare[i]);
 	kvfree(spare);
@@ -598,7 +596,7 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 	struct syncmgr_dict_entry *e;
 	struct syncmgr_key kv[2] __uninitialized;
 	struct syncmgr_out o __uninitialized;
-	bool nested = false;
+	struct syncmgr_nest nest;
 	int ret, loop;
 	u64 hash;
 
@@ -607,11 +605,12 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 		return ret;
 	hash = syncmgr_item_hash(kv[0].it);
 	syncmgr_out_init(&o, d, 1);
-	loop = syncmgr_nest_item(obj, kv[0].it, &nested);
+	/* A key already there needs no check, and is found anyway. */
+	loop = syncmgr_nest_begin(&nest, obj, NULL, kv[0].it, kv[1].it);
 	if (!loop)
-		loop = syncmgr_nest_item(obj, kv[1].it, &nested);
-
-	mutex_lock(&dt->mutex);
+		loop = syncmgr_nest_lock(&nest, &dt->mutex);
+	if (loop)
+		mutex_lock(&dt->mutex);
 	e = syncmgr_dict_find(dt, kv[0].it, hash);
 	if (e) {
 		ret = syncmgr_out_room(&o, e->value) ?
@@ -630,7 +629,7 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 			dflt = NULL;
 	}
 	mutex_unlock(&dt->mutex);
-	syncmgr_nest_end(nested);
+	syncmgr_nest_end(&nest);
 	ret = syncmgr_out_end(&o, ret);
 	syncmgr_item_free(dflt);
 	syncmgr_keys_free(kv, 2);
@@ -833,7 +832,8 @@ static int syncmgr_dict_handles(struct syncmgr_obj *obj,
 	struct rb_node *node;
 	int n = 0;
 
-	mutex_lock(&dt->mutex);
+	if (mutex_lock_killable(&dt->mutex))
+		return -EINTR;
 	if (dt->nr_handles) {
 		arr = kvmalloc_array(dt->nr_handles, sizeof(*arr),
 				     GFP_KERNEL_ACCOUNT);

@@ -10,12 +10,14 @@
  * mutex is dropped.
  *
  * Lock order (outer to inner):
- *   syncmgr_nest_mutex (item.c, stores of container handles only)
- *     ->  syncmgr_list.mutex  ->  base->lock (poll wake-ups)
- * The cycle check walks containers under syncmgr_nest_mutex and takes
- * our mutex in ->handles, so the mutex is never held while taking
- * syncmgr_nest_mutex.  Copying values out to the caller happens under the
- * mutex (it may fault and sleep); no spinlock is held meanwhile.
+ *   syncmgr_nest_mutex (item.c, a store of a container handle that lost
+ *   the race for its check a few times)
+ *     ->  syncmgr_list.mutex  ->  base->lock (poll wake-ups), syncmgr_nest_gen_lock
+ * The cycle check takes our mutex in ->handles, so the mutex is never
+ * held while taking syncmgr_nest_mutex.  A store's values are checked
+ * and the mutex taken by syncmgr_list_store_begin().  Copying values out
+ * to the caller happens under the mutex (it may fault and sleep); no
+ * spinlock is held meanwhile.
  */
 #include <linux/file.h>
 #include <linux/fcntl.h>
@@ -124,9 +126,14 @@ static int syncmgr_list_in(const struct syncmgr_data *d, bool allow_empty,
 struct syncmgr_list_store {
 	struct list_head items;		/* owned until adopted */
 	struct syncmgr_item **arr;	/* the same items, in order */
-	bool nested;			/* holds syncmgr_nest_mutex */
+	struct syncmgr_nest nest;	/* their cycle check */
 };
 
+/*
+ * Copy in and check the values of a store, then take the list's mutex:
+ * 0 with the mutex held, else -errno without it.  Either way
+ * syncmgr_list_store_end() afterwards, with the mutex dropped.
+ */
 static int syncmgr_list_store_begin(struct syncmgr_obj *obj,
 				    const struct syncmgr_data *d,
 				    bool allow_empty,
@@ -136,20 +143,23 @@ static int syncmgr_list_store_begin(struct syncmgr_obj *obj,
 
 	INIT_LIST_HEAD(&st->items);
 	st->arr = NULL;
-	st->nested = false;
+	st->nest = (struct syncmgr_nest){ };
 	ret = syncmgr_list_in(d, allow_empty, &st->items);
 	if (ret)
 		return ret;
 	st->arr = syncmgr_list_array(&st->items, d->count);
 	if (!st->arr)
 		return -ENOMEM;
-	return syncmgr_nest_begin(obj, &st->items, &st->nested);
+	ret = syncmgr_nest_begin(&st->nest, obj, &st->items, NULL, NULL);
+	if (!ret)
+		ret = syncmgr_nest_lock(&st->nest, &to_list(obj)->mutex);
+	return ret;
 }
 
 /* After the list's mutex is dropped: free what was not adopted. */
 static void syncmgr_list_store_end(struct syncmgr_list_store *st)
 {
-	syncmgr_nest_end(st->nested);
+	syncmgr_nest_end(&st->nest);
 	kvfree(st->arr);
 	syncmgr_items_free(&st->items);
 }
@@ -240,8 +250,6 @@ static long syncmgr_list_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	ret = syncmgr_list_store_begin(obj, d, d->step, &st);
 	if (ret)
 		goto out;
-
-	mutex_lock(&l->mutex);
 	if (!d->step) {
 		ret = syncmgr_list_index(l, d->start, &i);
 		if (!ret) {
@@ -338,7 +346,6 @@ static long syncmgr_list_add(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	ret = syncmgr_list_store_begin(obj, d, false, &st);
 	if (ret)
 		goto out;
-	mutex_lock(&l->mutex);
 	at = l->len;
 	if (insert) {
 		/* Clamped as list.insert() does. */
@@ -744,7 +751,8 @@ static int syncmgr_list_handles(struct syncmgr_obj *obj,
 	struct syncmgr_obj **arr;
 	u32 i, n = 0;
 
-	mutex_lock(&l->mutex);
+	if (mutex_lock_killable(&l->mutex))
+		return -EINTR;
 	for (i = 0; i < l->len; i++)
 		n += !!l->items[i]->obj;
 	arr = kvmalloc_array(max(n, 1U), sizeof(*arr), GFP_KERNEL_ACCOUNT);
@@ -788,8 +796,11 @@ static void syncmgr_list_destroy(struct syncmgr_obj *obj)
 	struct syncmgr_list *l = to_list(obj);
 	u32 i;
 
-	for (i = 0; i < l->len; i++)
+	for (i = 0; i < l->len; i++) {
 		syncmgr_item_free(l->items[i]);
+		if (!(i & 1023))
+			cond_resched();
+	}
 	kvfree(l->items);
 	mutex_destroy(&l->mutex);
 	kfree(l);

@@ -15,8 +15,9 @@
  * cycle check (ops->handles) sees every handle the queue holds.
  *
  * Lock order: syncmgr_nest_mutex -> obj->lock (handles) -> poll wait queue
- * lock.  Items are copied in before obj->lock is taken, copied out and
- * freed after it is dropped (freeing takes the per-user table lock and
+ * lock, syncmgr_nest_gen_lock (a put's cycle check commits under obj->lock).
+ * Items are copied in before obj->lock is taken, copied out and freed
+ * after it is dropped (freeing takes the per-user table lock and
  * may drop the last reference to a nested object).
  *
  * Waiters: getters and putters on q->getters / q->putters (each a
@@ -210,7 +211,8 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_queue *q = obj->priv;
 	bool nowait = d->flags & SYNCMGR_DATA_NOWAIT;
 	struct syncmgr_qcall c __uninitialized;
-	bool nested, wait = false;
+	struct syncmgr_nest nest;
+	bool wait = false;
 	int ret;
 
 	syncmgr_qcall_init(&c);
@@ -218,13 +220,20 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	if (ret)
 		return ret;
 	c.left = d->count;
-	ret = syncmgr_nest_begin(obj, &c.items, &nested);
-	if (ret) {
-		syncmgr_items_free(&c.items);
-		return ret;
+	ret = syncmgr_nest_begin(&nest, obj, &c.items, NULL, NULL);
+	for (;;) {
+		if (ret) {
+			syncmgr_nest_end(&nest);
+			syncmgr_items_free(&c.items);
+			return ret;
+		}
+		spin_lock(&obj->lock);
+		ret = syncmgr_nest_commit(&nest);
+		if (!ret)
+			break;
+		spin_unlock(&obj->lock);
+		ret = syncmgr_nest_again(&nest);
 	}
-
-	spin_lock(&obj->lock);
 	if (list_empty(&q->putters))
 		syncmgr_queue_push(obj, &c);
 	if (c.left && !nowait && !syncmgr_expired(d->deadline)) {
@@ -235,7 +244,7 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	}
 	syncmgr_queue_settle(obj);
 	spin_unlock(&obj->lock);
-	syncmgr_nest_end(nested);
+	syncmgr_nest_end(&nest);
 
 	if (wait) {
 		ret = syncmgr_sleep(&c.w, d->deadline, TASK_INTERRUPTIBLE);

@@ -14,6 +14,7 @@
 #define _SYNCMGR_H
 
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
@@ -33,7 +34,12 @@ struct syncmgr_ops {
 	u64 features;			/* SYNCMGR_FEAT_* this family gives */
 	/* Set up type state from the creation arguments (may sleep). */
 	int (*init)(struct syncmgr_obj *obj, const struct syncmgr_create *args);
-	/* Drop what init took; runs when the last reference goes (atomic). */
+	/*
+	 * Drop what init took, when the last reference goes: for a
+	 * container (->handles) in process context (it may reschedule; see
+	 * syncmgr_container_free), for the others possibly in atomic
+	 * context (they must not sleep).
+	 */
 	void (*destroy)(struct syncmgr_obj *obj);
 	/*
 	 * The operations, each NULL where the type does not have it (the
@@ -162,6 +168,7 @@ struct syncmgr_obj {
 	kuid_t uid;			/* charged for this object */
 	u64 token[2];			/* 0 until asked for (TOKEN ioctl) */
 	struct hlist_node token_node;	/* in the token table, if any */
+	struct list_head dead;		/* a container being freed (core.c) */
 	/* Lock of the object's state; a condition uses its lock's. */
 	struct syncmgr_obj *base;
 	wait_queue_head_t poll_wq;	/* of base: state changes for poll */
@@ -269,11 +276,25 @@ static inline void syncmgr_out_init(struct syncmgr_out *o,
 bool syncmgr_out_room(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_end(struct syncmgr_out *o, int ret);
-int syncmgr_nest_item(struct syncmgr_obj *container,
-		      const struct syncmgr_item *it, bool *locked);
-int syncmgr_nest_begin(struct syncmgr_obj *container, struct list_head *items,
-		       bool *locked);
-void syncmgr_nest_end(bool locked);
+
+/* A store of values into a container, checked for cycles (item.c). */
+struct syncmgr_nest {
+	struct syncmgr_obj *container;
+	struct list_head *items;	/* the values going in, or NULL */
+	const struct syncmgr_item *its[2];	/* or these; NULL: none */
+	u64 gen;			/* of container stores, before the walk */
+	bool needed;			/* a container handle goes in */
+	bool serial;			/* holds syncmgr_nest_mutex */
+	u8 tries;
+};
+
+int syncmgr_nest_begin(struct syncmgr_nest *n, struct syncmgr_obj *container,
+		       struct list_head *items, const struct syncmgr_item *a,
+		       const struct syncmgr_item *b);
+int syncmgr_nest_commit(struct syncmgr_nest *n);
+int syncmgr_nest_again(struct syncmgr_nest *n);
+int syncmgr_nest_lock(struct syncmgr_nest *n, struct mutex *lock);
+void syncmgr_nest_end(struct syncmgr_nest *n);
 s64 syncmgr_slice_bound(s64 v, s64 len, bool neg);
 void syncmgr_slice_indices(const struct syncmgr_data *d, u32 len,
 			   struct syncmgr_slice *s);

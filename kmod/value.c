@@ -14,7 +14,7 @@
  * round-to-nearest-even.
  *
  * Lock order: syncmgr_nest_mutex (item.c, stores of container handles)
- *   -> value->mutex / array->mutex.  Each object has one mutex, held while
+ *   -> value->mutex / array->mutex -> syncmgr_nest_gen_lock.  Each object has one mutex, held while
  * copying to or from user memory, and nothing else is taken under it but
  * the allocator and the fd table (a handle coming out reserves its fd).
  * Replaced items are freed after the mutex is dropped.
@@ -178,7 +178,7 @@ static long syncmgr_value_store(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_cell *v = obj->priv;
 	struct syncmgr_key k __uninitialized;
 	struct syncmgr_item *it = NULL, *old;
-	bool nested = false;
+	struct syncmgr_nest nest = { };
 	int ret;
 
 	if (d->count != 1)
@@ -188,20 +188,25 @@ static long syncmgr_value_store(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		return ret;
 	if (!syncmgr_value_is_scalar(k.it)) {
 		it = syncmgr_key_keep(&k);
-		ret = IS_ERR(it) ? PTR_ERR(it) : syncmgr_nest_item(obj, it, &nested);
-		if (ret) {
-			if (!IS_ERR(it))
-				syncmgr_item_free(it);
+		if (IS_ERR(it)) {
+			ret = PTR_ERR(it);
 			goto out;
 		}
+		ret = syncmgr_nest_begin(&nest, obj, NULL, it, NULL);
 	}
-	mutex_lock(&v->mutex);
+	if (!ret)
+		ret = syncmgr_nest_lock(&nest, &v->mutex);
+	if (ret) {
+		syncmgr_nest_end(&nest);
+		syncmgr_item_free(it);
+		goto out;
+	}
 	if (it)
 		old = syncmgr_value_set_item(v, it);
 	else
 		old = syncmgr_value_set_scalar(v, k.it->type, k.it->data);
 	mutex_unlock(&v->mutex);
-	syncmgr_nest_end(nested);
+	syncmgr_nest_end(&nest);
 	if (IS_ERR(old))
 		ret = PTR_ERR(old);
 	else
@@ -335,7 +340,8 @@ static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 	struct syncmgr_item *it = NULL, *old = NULL;
 	struct syncmgr_key kv[2] __uninitialized;
 	const struct syncmgr_item *cur;
-	bool nested = false, stored = false;
+	struct syncmgr_nest nest = { };
+	bool stored = false;
 	struct syncmgr_out o __uninitialized;
 	int ret;
 
@@ -354,12 +360,14 @@ static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 	}
 	syncmgr_out_init(&o, d, 1);
 	if (it)
-		ret = syncmgr_nest_item(obj, it, &nested);
+		ret = syncmgr_nest_begin(&nest, obj, NULL, it, NULL);
+	if (!ret)
+		ret = syncmgr_nest_lock(&nest, &v->mutex);
 	if (ret) {
+		syncmgr_nest_end(&nest);
 		syncmgr_out_end(&o, ret);
 		goto free;
 	}
-	mutex_lock(&v->mutex);
 	cur = syncmgr_value_cur(v);
 	ret = syncmgr_put_one(&o, cur);
 	if (!ret && syncmgr_item_equal(cur, kv[0].it)) {
@@ -377,7 +385,7 @@ static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 		}
 	}
 	mutex_unlock(&v->mutex);
-	syncmgr_nest_end(nested);
+	syncmgr_nest_end(&nest);
 	syncmgr_item_free(old);
 	ret = syncmgr_out_end(&o, ret);
 	if (ret >= 0)
@@ -425,7 +433,10 @@ static int syncmgr_value_handles(struct syncmgr_obj *obj,
 	h = kvmalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h)
 		return -ENOMEM;
-	mutex_lock(&v->mutex);
+	if (mutex_lock_killable(&v->mutex)) {
+		kvfree(h);
+		return -EINTR;
+	}
 	if (v->item && v->item->obj) {
 		h[n++] = v->item->obj;
 		refcount_inc(&v->item->obj->ref);
