@@ -924,7 +924,8 @@ static long syncmgr_ioctl_open(void __user *argp)
 	spin_unlock(&syncmgr_tokens_lock);
 	if (!obj)
 		return -ENOENT;
-	if (!uid_eq(obj->uid, current_uid()) && !capable(CAP_SYS_ADMIN)) {
+	/* Access to objects is a file-system matter: the fsuid, as open(). */
+	if (!uid_eq(obj->uid, current_fsuid()) && !capable(CAP_SYS_ADMIN)) {
 		syncmgr_obj_put(obj);
 		return -EPERM;
 	}

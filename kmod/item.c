@@ -39,6 +39,7 @@ MODULE_PARM_DESC(max_bytes_per_user,
 		 "Bytes of stored values one user may have (EDQUOT beyond)");
 
 static siphash_key_t syncmgr_hash_key;
+static atomic64_t syncmgr_nan_seq;	/* every NaN hashes apart */
 
 void syncmgr_items_init(void)
 {
@@ -119,8 +120,10 @@ static int syncmgr_value_check(const struct syncmgr_value *v)
 		return v->len || v->data > 1 ? -EINVAL : 0;
 	case SYNCMGR_VAL_INT:
 	case SYNCMGR_VAL_DOUBLE:
-	case SYNCMGR_VAL_HANDLE:
 		return v->len ? -EINVAL : 0;
+	case SYNCMGR_VAL_HANDLE:
+		/* An fd is an int: the upper bits must not be set. */
+		return v->len || v->data > U32_MAX ? -EINVAL : 0;
 	case SYNCMGR_VAL_BYTES:
 	case SYNCMGR_VAL_STR:
 	case SYNCMGR_VAL_BLOB:
@@ -737,6 +740,14 @@ u64 syncmgr_item_hash(const struct syncmgr_item *it)
 		return siphash_2u64(it->data, 1, &syncmgr_hash_key);
 	if (syncmgr_is_number(it)) {
 		syncmgr_num_of(it, &n);
+		/*
+		 * A NaN equals nothing, not even itself, so its hash only has
+		 * to spread: one hash for every NaN would put them all in one
+		 * bucket and make each operation walk them all.
+		 */
+		if (n.class == SM_NUM_NAN)
+			return siphash_2u64(atomic64_inc_return(&syncmgr_nan_seq),
+					    4, &syncmgr_hash_key);
 		if (n.class == SM_NUM_FINITE && !n.big && !n.frac)
 			return siphash_2u64(n.neg ? -n.mag : n.mag, 1,
 					    &syncmgr_hash_key);
