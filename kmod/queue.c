@@ -39,6 +39,7 @@ struct syncmgr_queue {
 	u32 inflight;			/* taken by getters still copying */
 	u32 maxsize;			/* 0: unbounded */
 	u64 unfinished;			/* puts not yet task_done() */
+	u32 nr_handles;			/* handles on items and in calls, or more */
 	struct list_head getters;	/* struct syncmgr_qcall, FIFO */
 	struct list_head putters;
 	struct list_head calls;		/* calls holding items off the list */
@@ -153,22 +154,44 @@ static u32 syncmgr_queue_take(struct syncmgr_obj *obj, struct syncmgr_qcall *c)
 	return n;
 }
 
-/* Move the items of putter c into the queue while there is room. */
-static void syncmgr_queue_push(struct syncmgr_obj *obj, struct syncmgr_qcall *c)
+/*
+ * Move the items of putter c into the queue while there is room.  A part
+ * of the batch is found by walking it, so at most SYNCMGR_QUEUE_BATCH
+ * items go in a part: true if it stopped there with room and items left
+ * (the caller drops the lock before it goes on).
+ */
+static bool syncmgr_queue_push(struct syncmgr_obj *obj, struct syncmgr_qcall *c)
 {
 	struct syncmgr_queue *q = obj->priv;
+	bool more = false;
 	u32 n = c->left;
 
 	lockdep_assert_held(&obj->lock);
 	if (q->maxsize)
 		n = min(n, q->maxsize - min(q->maxsize, q->len + q->inflight));
 	if (!n)
-		return;
+		return false;
+	if (n < c->left && n > SYNCMGR_QUEUE_BATCH) {
+		n = SYNCMGR_QUEUE_BATCH;
+		more = true;
+	}
 	syncmgr_queue_move(&c->items, &q->items, n, c->left);
 	c->left -= n;
 	c->n += n;
 	q->len += n;
 	q->unfinished += n;
+	return more;
+}
+
+/* How many of items are handles (bounded by the caller). */
+static u32 syncmgr_queue_count_handles(struct list_head *items)
+{
+	struct syncmgr_item *it;
+	u32 n = 0;
+
+	list_for_each_entry(it, items, node)
+		n += !!it->obj;
+	return n;
 }
 
 /*
@@ -213,6 +236,7 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_qcall c __uninitialized;
 	struct syncmgr_nest nest;
 	bool wait = false;
+	u32 handles;
 	int ret;
 
 	syncmgr_qcall_init(&c);
@@ -220,6 +244,7 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	if (ret)
 		return ret;
 	c.left = d->count;
+	handles = syncmgr_queue_count_handles(&c.items);
 	ret = syncmgr_nest_begin(&nest, obj, &c.items, NULL, NULL);
 	for (;;) {
 		if (ret) {
@@ -234,13 +259,20 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		spin_unlock(&obj->lock);
 		ret = syncmgr_nest_again(&nest);
 	}
-	if (list_empty(&q->putters))
-		syncmgr_queue_push(obj, &c);
+	/* What is not in the queue yet stays visible to the cycle check. */
+	q->nr_handles += handles;
+	list_add_tail(&c.node, &q->calls);
+	while (list_empty(&q->putters) && syncmgr_queue_push(obj, &c)) {
+		syncmgr_queue_settle(obj);
+		spin_unlock(&obj->lock);
+		cond_resched();
+		spin_lock(&obj->lock);
+	}
 	if (c.left && !nowait && !syncmgr_expired(d->deadline)) {
-		/* The rest stays visible to the cycle check while we wait. */
-		list_add_tail(&c.node, &q->calls);
 		syncmgr_queue_wait_on(obj, &c, &q->putters);
 		wait = true;
+	} else {
+		list_del_init(&c.node);
 	}
 	syncmgr_queue_settle(obj);
 	spin_unlock(&obj->lock);
@@ -257,7 +289,14 @@ static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
 			spin_unlock(&obj->lock);
 		}
 	}
-	syncmgr_items_free(&c.items);		/* what was not put */
+	/* What was not put: off the queue's books, then freed. */
+	handles = syncmgr_queue_count_handles(&c.items);
+	if (handles) {
+		spin_lock(&obj->lock);
+		q->nr_handles -= handles;
+		spin_unlock(&obj->lock);
+	}
+	syncmgr_items_free(&c.items);
 	if (c.n)
 		return c.n;
 	if (ret)
@@ -276,8 +315,10 @@ static void syncmgr_queue_finish(struct syncmgr_obj *obj,
 	LIST_HEAD(done);
 
 	spin_lock(&obj->lock);
-	if (delivered)
+	if (delivered) {
 		syncmgr_queue_move(&c->items, &done, delivered, c->n);
+		q->nr_handles -= syncmgr_queue_count_handles(&done);
+	}
 	list_splice(&c->items, &q->items);
 	q->len += c->n - delivered;
 	q->inflight -= c->n;
@@ -456,51 +497,45 @@ static u32 syncmgr_queue_scan(struct list_head *list,
 	struct syncmgr_item *it;
 
 	list_for_each_entry(it, list, node) {
+		if (n == max)
+			break;
 		if (!it->obj)
 			continue;
-		if (held && n < max) {
-			refcount_inc(&it->obj->ref);
-			held[n] = it->obj;
-		}
-		n++;
+		refcount_inc(&it->obj->ref);
+		held[n++] = it->obj;
 	}
 	return n;
 }
 
-/* Every handle held: queued, handed to getters, waiting in putters. */
-static u32 syncmgr_queue_scan_all(struct syncmgr_obj *obj,
-				  struct syncmgr_obj **held, u32 max)
-{
-	struct syncmgr_queue *q = obj->priv;
-	struct syncmgr_qcall *c;
-	u32 n;
-
-	lockdep_assert_held(&obj->lock);
-	n = syncmgr_queue_scan(&q->items, held, 0, max);
-	list_for_each_entry(c, &q->calls, node)
-		n = syncmgr_queue_scan(&c->items, held, n, max);
-	return n;
-}
-
+/*
+ * Every handle held: queued, handed to getters, waiting in putters.  The
+ * count of them (an upper bound while a call is finishing) sizes the
+ * array outside the lock and ends the one walk early; a queue holding no
+ * handle is not walked at all.
+ */
 static int syncmgr_queue_handles(struct syncmgr_obj *obj,
 				 struct syncmgr_obj ***held)
 {
+	struct syncmgr_queue *q = obj->priv;
 	struct syncmgr_obj **arr = NULL;
+	struct syncmgr_qcall *c;
 	u32 max = 0, n;
 
 	for (;;) {
 		spin_lock(&obj->lock);
-		n = syncmgr_queue_scan_all(obj, NULL, 0);
-		if (n <= max)
+		if (q->nr_handles <= max)
 			break;
+		max = q->nr_handles;
 		spin_unlock(&obj->lock);
 		kvfree(arr);
-		max = n;
 		arr = kvmalloc_array(max, sizeof(*arr), GFP_KERNEL_ACCOUNT);
 		if (!arr)
 			return -ENOMEM;
 	}
-	syncmgr_queue_scan_all(obj, arr, n);
+	max = q->nr_handles;
+	n = syncmgr_queue_scan(&q->items, arr, 0, max);
+	list_for_each_entry(c, &q->calls, node)
+		n = syncmgr_queue_scan(&c->items, arr, n, max);
 	spin_unlock(&obj->lock);
 	*held = arr;
 	return n;

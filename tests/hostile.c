@@ -116,4 +116,55 @@ TEST(open_by_token_checks_fsuid)
 	close(lock);
 }
 
+/*
+ * A batch larger than the room left goes in by parts, each found by
+ * walking at most a bounded stretch of the batch under the queue's lock:
+ * every value still goes in, once, in order.
+ */
+TEST(big_batch_into_bounded_queue_in_order)
+{
+	int room = 3000, n = 7500, q = sm_queue_create(room, 0);
+	struct sm_value *v = calloc(n, sizeof(*v)), out[64];
+	struct sm_buf b = { .data = malloc(64 * 16), .size = 64 * 16 };
+	int64_t next = 0;
+
+	ASSERT_LE(0, q);
+	ASSERT_NE(NULL, v);
+	for (int i = 0; i < n; i++)
+		v[i] = sm_int(i);
+	EXPECT_EQ(room, sm_queue_put_many(q, v, n, 0));
+	EXPECT_EQ(room, sm_queue_qsize(q));
+	while (next < room) {
+		int got = sm_queue_get_many(q, out, 64, &b, 0);
+
+		ASSERT_LT(0, got);
+		for (int i = 0; i < got; i++)
+			ASSERT_EQ(next++, out[i].i);
+	}
+	EXPECT_EQ(0, sm_queue_qsize(q));
+	free(b.data);
+	free(v);
+	close(q);
+}
+
+/* A handle behind many plain values is still seen by the cycle check. */
+TEST(queue_handle_behind_many_values_seen_by_cycle_check)
+{
+	int q = sm_queue_create(0, 0), list = sm_list_create(0), n = 50000;
+	struct sm_value *v = calloc(n + 1, sizeof(*v)), vq = sm_handle(q);
+
+	ASSERT_LE(0, q);
+	ASSERT_LE(0, list);
+	ASSERT_NE(NULL, v);
+	for (int i = 0; i < n; i++)
+		v[i] = sm_int(i);
+	v[n] = sm_handle(list);
+	ASSERT_EQ(n + 1, sm_queue_put_many(q, v, n + 1, SM_FOREVER));
+	EXPECT_EQ(-ELOOP, sm_list_append(list, &vq));
+	EXPECT_EQ(0, sm_list_len(list));
+	free(v);
+	close(list);
+	close(q);
+}
+
 TEST_HARNESS_MAIN
