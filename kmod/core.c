@@ -24,13 +24,28 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 
 #include "syncmgr.h"
 
 static unsigned int max_objects_per_user = 262144;
-module_param(max_objects_per_user, uint, 0644);
+
+/* A uint parameter written within 0 .. INT_MAX (EINVAL beyond). */
+static int syncmgr_param_set_int_max(const char *val,
+				     const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, INT_MAX);
+}
+
+const struct kernel_param_ops syncmgr_param_int_max = {
+	.set = syncmgr_param_set_int_max,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_objects_per_user, &syncmgr_param_int_max,
+		&max_objects_per_user, 0644);
 MODULE_PARM_DESC(max_objects_per_user,
-		 "Live objects one user may own; beyond it creation fails with EDQUOT");
+		 "Live objects one user may own, 0 .. 2^31-1 (EDQUOT beyond)");
 
 static atomic64_t syncmgr_next_id = ATOMIC64_INIT(1);
 
@@ -85,156 +100,223 @@ static void syncmgr_token_drop(struct syncmgr_obj *obj)
 }
 
 /*
- * Per-user object counts.  memcg accounting bounds memory only where a
- * cgroup has a limit; this bounds every user.  Entries live until unload,
- * so a pointer to one, once found, stays good: the byte charges of every
- * stored value find theirs without the lock (RCU) and count atomically.
+ * Per-user accounting, kept per user namespace as the kernel's ucounts
+ * are: an account is a (user namespace, uid) pair, and its parent is the
+ * account of whoever created that namespace, one level up, as
+ * ns->ucounts is: (ns->parent, ns->owner).  A charge is made at every
+ * level from the caller's account up to init_user_ns, each against the
+ * same limits, so everything done inside the namespaces a user creates
+ * (and their 65536 subordinate uids) also counts against that user.
+ * memcg accounting bounds memory only where a cgroup has a limit; this
+ * bounds every user.
+ *
+ * An account is refcounted: each object, item and charged allocation
+ * holds a reference to the account it charged (which holds its parent
+ * and its namespace), so an uncharge always goes to the same place and
+ * an account lives exactly as long as something is charged to it.
+ * Lookups run under RCU; an account leaves the table (under its lock)
+ * when its last reference goes and is freed after a grace period.
  */
 struct syncmgr_user {
 	struct hlist_node node;
+	struct rcu_head rcu;
+	struct user_namespace *ns;	/* a reference */
 	kuid_t uid;
-	unsigned int objects;		/* under syncmgr_users_lock */
-	atomic_long_t bytes;		/* of stored values (item.c) */
+	struct syncmgr_user *parent;	/* a reference; NULL at init_user_ns */
+	refcount_t ref;
+	atomic_t objects;		/* live objects */
+	atomic_long_t bytes;		/* retained memory charged (item.c) */
 };
 
 static DEFINE_HASHTABLE(syncmgr_users, 6);
 static DEFINE_SPINLOCK(syncmgr_users_lock);
 
+static unsigned long syncmgr_user_key(struct user_namespace *ns, kuid_t uid)
+{
+	return (unsigned long)ns ^ __kuid_val(uid);
+}
+
 /* Under syncmgr_users_lock or rcu_read_lock(). */
-static struct syncmgr_user *syncmgr_user_find(kuid_t uid)
+static struct syncmgr_user *syncmgr_user_find(struct user_namespace *ns,
+					      kuid_t uid)
 {
 	struct syncmgr_user *u;
 
-	hash_for_each_possible_rcu(syncmgr_users, u, node, __kuid_val(uid),
+	hash_for_each_possible_rcu(syncmgr_users, u, node,
+				   syncmgr_user_key(ns, uid),
 				   lockdep_is_held(&syncmgr_users_lock))
-		if (uid_eq(u->uid, uid))
+		if (u->ns == ns && uid_eq(u->uid, uid))
 			return u;
 	return NULL;
 }
 
-/* The user's entry, made on first use; returns with the table locked. */
-static struct syncmgr_user *syncmgr_user_get_locked(kuid_t uid)
-	__acquires(&syncmgr_users_lock)
+struct syncmgr_user *syncmgr_user_get(struct syncmgr_user *u)
 {
-	struct syncmgr_user *u, *fresh = NULL;
-
-	for (;;) {
-		spin_lock(&syncmgr_users_lock);
-		u = syncmgr_user_find(uid);
-		if (!u && fresh) {
-			u = fresh;
-			fresh = NULL;
-			hash_add_rcu(syncmgr_users, &u->node, __kuid_val(uid));
-		}
-		if (u)
-			break;
-		spin_unlock(&syncmgr_users_lock);
-		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-		if (!fresh)
-			return ERR_PTR(-ENOMEM);
-		fresh->uid = uid;
-	}
-	kfree(fresh);
+	refcount_inc(&u->ref);
 	return u;
 }
 
-/* The user's entry without the lock; made (locked) only on first use. */
-static struct syncmgr_user *syncmgr_user_get(kuid_t uid)
+static void syncmgr_user_free_rcu(struct rcu_head *rcu)
 {
-	struct syncmgr_user *u;
+	kfree(container_of(rcu, struct syncmgr_user, rcu));
+}
+
+/* Drop a reference; may run in atomic context (put_user_ns defers). */
+void syncmgr_user_put(struct syncmgr_user *u)
+{
+	struct syncmgr_user *parent;
+
+	while (u && refcount_dec_and_lock(&u->ref, &syncmgr_users_lock)) {
+		hash_del_rcu(&u->node);
+		spin_unlock(&syncmgr_users_lock);
+		WARN_ON_ONCE(atomic_read(&u->objects) ||
+			     atomic_long_read(&u->bytes));
+		parent = u->parent;
+		put_user_ns(u->ns);
+		call_rcu(&u->rcu, syncmgr_user_free_rcu);
+		u = parent;
+	}
+}
+
+/* The account of (ns, uid) with a reference, made on first use. */
+static struct syncmgr_user *syncmgr_user_lookup(struct user_namespace *ns,
+						kuid_t uid)
+{
+	struct syncmgr_user *u, *fresh, *parent = NULL;
 
 	rcu_read_lock();
-	u = syncmgr_user_find(uid);
+	u = syncmgr_user_find(ns, uid);
+	if (u && !refcount_inc_not_zero(&u->ref))
+		u = NULL;
 	rcu_read_unlock();
 	if (u)
 		return u;
-	u = syncmgr_user_get_locked(uid);
-	if (!IS_ERR(u))
+	if (ns != &init_user_ns) {
+		parent = syncmgr_user_lookup(ns->parent, ns->owner);
+		if (IS_ERR(parent))
+			return parent;
+	}
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh) {
+		syncmgr_user_put(parent);
+		return ERR_PTR(-ENOMEM);
+	}
+	fresh->ns = get_user_ns(ns);
+	fresh->uid = uid;
+	fresh->parent = parent;
+	refcount_set(&fresh->ref, 1);
+	spin_lock(&syncmgr_users_lock);
+	u = syncmgr_user_find(ns, uid);
+	if (u && refcount_inc_not_zero(&u->ref)) {
 		spin_unlock(&syncmgr_users_lock);
-	return u;
-}
-
-static int syncmgr_user_charge(kuid_t uid)
-{
-	struct syncmgr_user *u = syncmgr_user_get_locked(uid);
-	int ret = 0;
-
-	if (IS_ERR(u))
-		return PTR_ERR(u);
-	if (u->objects >= READ_ONCE(max_objects_per_user))
-		ret = -EDQUOT;
-	else
-		u->objects++;
+		put_user_ns(fresh->ns);
+		kfree(fresh);
+		syncmgr_user_put(parent);
+		return u;
+	}
+	hash_add_rcu(syncmgr_users, &fresh->node, syncmgr_user_key(ns, uid));
 	spin_unlock(&syncmgr_users_lock);
-	return ret;
+	return fresh;
 }
 
-int syncmgr_user_charge_bytes(kuid_t uid, size_t bytes, unsigned long max)
+/*
+ * The calling task's account, with a reference: its real uid in its user
+ * namespace, the pair its cred->ucounts names.
+ */
+struct syncmgr_user *syncmgr_user_current(void)
 {
-	struct syncmgr_user *u = syncmgr_user_get(uid);
-	long cur;
-
-	if (IS_ERR(u))
-		return PTR_ERR(u);
-	cur = atomic_long_read(&u->bytes);
-	do {
-		if (bytes > max || (unsigned long)cur > max - bytes)
-			return -EDQUOT;
-	} while (!atomic_long_try_cmpxchg(&u->bytes, &cur, cur + bytes));
-	return 0;
+	return syncmgr_user_lookup(current_user_ns(), current_uid());
 }
 
-void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes)
+/* Is u the calling task's account?  (No lookup, no reference.) */
+bool syncmgr_user_is_current(const struct syncmgr_user *u)
 {
-	struct syncmgr_user *u;
-	long cur;
+	return u && u->ns == current_user_ns() && uid_eq(u->uid, current_uid());
+}
 
-	rcu_read_lock();
-	u = syncmgr_user_find(uid);
-	rcu_read_unlock();
-	if (WARN_ON_ONCE(!u))
-		return;
-	cur = atomic_long_read(&u->bytes);
+/* Add n to one level's counter if it stays within max. */
+static bool syncmgr_user_add(atomic_long_t *v, size_t n, unsigned long max)
+{
+	long cur = atomic_long_read(v);
+
 	do {
-		if (WARN_ON_ONCE((unsigned long)cur < bytes))
+		if (n > max || (unsigned long)cur > max - n)
+			return false;
+	} while (!atomic_long_try_cmpxchg(v, &cur, cur + n));
+	return true;
+}
+
+static void syncmgr_user_sub(atomic_long_t *v, size_t n)
+{
+	long cur = atomic_long_read(v);
+
+	do {
+		if (WARN_ON_ONCE((unsigned long)cur < n))
 			return;
-	} while (!atomic_long_try_cmpxchg(&u->bytes, &cur, cur - bytes));
+	} while (!atomic_long_try_cmpxchg(v, &cur, cur - n));
 }
 
-/* What uid has now: live objects and bytes of stored values. */
-static void syncmgr_user_usage(kuid_t uid, unsigned int *objects,
+/* Charge bytes at every level up from u, each within max; or -EDQUOT. */
+int syncmgr_user_charge_bytes(struct syncmgr_user *u, size_t bytes,
+			      unsigned long max)
+{
+	struct syncmgr_user *it;
+
+	for (it = u; it; it = it->parent)
+		if (!syncmgr_user_add(&it->bytes, bytes, max))
+			goto undo;
+	return 0;
+undo:
+	for (; u != it; u = u->parent)
+		syncmgr_user_sub(&u->bytes, bytes);
+	return -EDQUOT;
+}
+
+void syncmgr_user_uncharge_bytes(struct syncmgr_user *u, size_t bytes)
+{
+	for (; u; u = u->parent)
+		syncmgr_user_sub(&u->bytes, bytes);
+}
+
+static int syncmgr_user_charge(struct syncmgr_user *u)
+{
+	unsigned int max = READ_ONCE(max_objects_per_user);
+	struct syncmgr_user *it;
+	int cur;
+
+	for (it = u; it; it = it->parent) {
+		cur = atomic_read(&it->objects);
+		do {
+			if (cur >= max)
+				goto undo;
+		} while (!atomic_try_cmpxchg(&it->objects, &cur, cur + 1));
+	}
+	return 0;
+undo:
+	for (; u != it; u = u->parent)
+		atomic_dec(&u->objects);
+	return -EDQUOT;
+}
+
+static void syncmgr_user_uncharge(struct syncmgr_user *u)
+{
+	for (; u; u = u->parent)
+		WARN_ON_ONCE(atomic_dec_return(&u->objects) < 0);
+}
+
+/* What u has now: live objects and bytes charged. */
+static void syncmgr_user_usage(struct syncmgr_user *u, unsigned int *objects,
 			       unsigned long *bytes)
 {
-	struct syncmgr_user *u;
-
-	spin_lock(&syncmgr_users_lock);
-	u = syncmgr_user_find(uid);
-	*objects = u ? u->objects : 0;
-	*bytes = u ? atomic_long_read(&u->bytes) : 0;
-	spin_unlock(&syncmgr_users_lock);
+	*objects = atomic_read(&u->objects);
+	*bytes = atomic_long_read(&u->bytes);
 }
 
-static void syncmgr_user_uncharge(kuid_t uid)
-{
-	struct syncmgr_user *u;
-
-	spin_lock(&syncmgr_users_lock);
-	u = syncmgr_user_find(uid);
-	if (!WARN_ON_ONCE(!u || !u->objects))
-		u->objects--;
-	spin_unlock(&syncmgr_users_lock);
-}
-
+/* At unload: every account went with its last charge; wait for their RCU. */
 static void syncmgr_users_free(void)
 {
-	struct syncmgr_user *u;
-	struct hlist_node *tmp;
-	int bkt;
-
-	hash_for_each_safe(syncmgr_users, bkt, tmp, u, node) {
-		hash_del(&u->node);
-		kfree(u);
-	}
+	rcu_barrier();
+	WARN_ON_ONCE(!hash_empty(syncmgr_users));
 }
 
 static const char *const syncmgr_type_names[] = {
@@ -282,29 +364,45 @@ static const struct syncmgr_ops *syncmgr_type_ops(u32 type)
 	return NULL;
 }
 
-/* A new object with one reference, charged to the calling user. */
+/* What an object's own struct costs its creator (its state: the type's). */
+static size_t syncmgr_obj_cost(void)
+{
+	return kmalloc_size_roundup(sizeof(struct syncmgr_obj));
+}
+
+/*
+ * A new object with one reference, charged to the calling user's account
+ * (one object and its struct's bytes, at every level up).
+ */
 struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args)
 {
 	const struct syncmgr_ops *ops = syncmgr_type_ops(type);
-	kuid_t uid = current_uid();
+	struct syncmgr_user *user;
 	struct syncmgr_obj *obj;
 	int ret;
 
 	if (!ops)
 		return ERR_PTR(-EINVAL);
-	ret = syncmgr_user_charge(uid);
+	user = syncmgr_user_current();
+	if (IS_ERR(user))
+		return ERR_CAST(user);
+	ret = syncmgr_user_charge(user);
 	if (ret)
-		return ERR_PTR(ret);
+		goto put;
+	ret = syncmgr_user_charge_values(user, syncmgr_obj_cost());
+	if (ret)
+		goto uncharge;
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 	if (!obj) {
-		syncmgr_user_uncharge(uid);
-		return ERR_PTR(-ENOMEM);
+		ret = -ENOMEM;
+		goto uncharge_bytes;
 	}
 	obj->ops = ops;
 	obj->type = type;
 	obj->flags = args->flags;
 	obj->id = atomic64_inc_return(&syncmgr_next_id);
-	obj->uid = uid;
+	obj->uid = current_uid();
+	obj->user = user;
 	obj->base = obj;
 	refcount_set(&obj->ref, 1);
 	spin_lock_init(&obj->lock);
@@ -315,10 +413,24 @@ struct syncmgr_obj *syncmgr_obj_new(u32 type, const struct syncmgr_create *args)
 	ret = ops->init(obj, args);
 	if (ret) {
 		kfree(obj);
-		syncmgr_user_uncharge(uid);
-		return ERR_PTR(ret);
+		goto uncharge_bytes;
 	}
 	return obj;
+uncharge_bytes:
+	syncmgr_user_uncharge_bytes(user, syncmgr_obj_cost());
+uncharge:
+	syncmgr_user_uncharge(user);
+put:
+	syncmgr_user_put(user);
+	return ERR_PTR(ret);
+}
+
+/* Give back what syncmgr_obj_new() charged; the struct is freed next. */
+static void syncmgr_obj_uncharge(struct syncmgr_obj *obj)
+{
+	syncmgr_user_uncharge_bytes(obj->user, syncmgr_obj_cost());
+	syncmgr_user_uncharge(obj->user);
+	syncmgr_user_put(obj->user);
 }
 
 static void syncmgr_obj_free(struct syncmgr_obj *obj)
@@ -327,7 +439,7 @@ static void syncmgr_obj_free(struct syncmgr_obj *obj)
 	syncmgr_token_drop(obj);
 	if (obj->ops->destroy)
 		obj->ops->destroy(obj);
-	syncmgr_user_uncharge(obj->uid);
+	syncmgr_obj_uncharge(obj);
 	kfree(obj);
 }
 
@@ -793,7 +905,7 @@ static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	unsigned int objects;
 
 	syncmgr_snapshot(obj, &st);
-	syncmgr_user_usage(obj->uid, &objects, &bytes);
+	syncmgr_user_usage(obj->user, &objects, &bytes);
 	seq_printf(m, "syncmgr-type:\t%s\n", syncmgr_type_names[obj->type]);
 	seq_printf(m, "syncmgr-id:\t%llu\n", obj->id);
 	seq_printf(m, "syncmgr-value:\t%u\n", st.value);
@@ -801,7 +913,11 @@ static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "syncmgr-waiters:\t%u\n", st.waiters);
 	seq_printf(m, "syncmgr-owner:\t%u\n", st.owner);
 	seq_printf(m, "syncmgr-status:\t%#x\n", st.status);
-	/* The creator's usage: lets a test suite see that memory returns. */
+	/*
+	 * The creator's usage (its account: its uid in its user namespace,
+	 * with all it charged there and in the namespaces it made): lets a
+	 * test suite see that memory returns.
+	 */
 	seq_printf(m, "syncmgr-user-objects:\t%u\n", objects);
 	seq_printf(m, "syncmgr-user-bytes:\t%lu\n", bytes);
 }

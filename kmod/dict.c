@@ -27,6 +27,12 @@
  * Removed items are freed after it is dropped.  Nothing here runs under a
  * spinlock: the state and ready hooks read only the entry count.
  *
+ * Accounting: an entry is charged (at its true size) to the account of
+ * its key, which is whoever stored the key; the bucket array to whoever's
+ * call allocated it (replaced with its charge on a resize, which is best
+ * effort: a refused charge, like a failed allocation, only costs speed);
+ * the dict's own state to its creator.
+ *
  * destroy runs when the last reference goes; for a dict that is a file
  * release or the freeing of an item holding it, both process context.
  */
@@ -62,6 +68,7 @@ struct syncmgr_dict {
 	u32 nr_handles;			/* keys and values that are handles */
 	u64 last_seq;
 	struct rb_root order;
+	struct syncmgr_charge bkt;	/* what buckets costs, and to whom */
 	/* written under mutex, read locklessly by state */
 	u32 count;
 };
@@ -76,35 +83,89 @@ static bool syncmgr_is_ns(struct syncmgr_obj *obj)
 	return obj->type == SYNCMGR_TYPE_NAMESPACE;
 }
 
-static struct hlist_head *syncmgr_dict_buckets_alloc(u32 n)
+/* n empty buckets, charged into the empty c to the caller; or NULL. */
+static struct hlist_head *syncmgr_dict_buckets_alloc(u32 n,
+						     struct syncmgr_charge *c)
 {
-	return kvcalloc(n, sizeof(struct hlist_head), GFP_KERNEL_ACCOUNT);
+	size_t size = (size_t)n * sizeof(struct hlist_head);
+	struct hlist_head *b;
+
+	if (syncmgr_charge_take(c, syncmgr_mem_size(size)))
+		return NULL;
+	b = syncmgr_mem_alloc(size, __GFP_ZERO);
+	if (!b)
+		syncmgr_charge_drop(c);
+	return b;
+}
+
+static size_t syncmgr_dict_entry_cost(void)
+{
+	return syncmgr_mem_size(sizeof(struct syncmgr_dict_entry));
+}
+
+/*
+ * A new entry, charged to u (the account of the key it will hold); or
+ * an ERR_PTR: -EDQUOT, -ENOMEM.
+ */
+static struct syncmgr_dict_entry *syncmgr_dict_entry_new(struct syncmgr_user *u)
+{
+	struct syncmgr_dict_entry *e;
+	int ret = syncmgr_user_charge_values(u, syncmgr_dict_entry_cost());
+
+	if (ret)
+		return ERR_PTR(ret);
+	e = kmalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e) {
+		syncmgr_user_uncharge_bytes(u, syncmgr_dict_entry_cost());
+		return ERR_PTR(-ENOMEM);
+	}
+	return e;
+}
+
+/* Free an entry (not its items) charged to u. */
+static void syncmgr_dict_entry_drop(struct syncmgr_dict_entry *e,
+				    struct syncmgr_user *u)
+{
+	syncmgr_user_uncharge_bytes(u, syncmgr_dict_entry_cost());
+	kfree(e);
 }
 
 static int syncmgr_dict_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
 {
 	struct syncmgr_dict *dt;
+	int ret;
 
 	if (args->flags & ~SYNCMGR_CREATE_NO_CLOEXEC)
 		return -EINVAL;
+	ret = syncmgr_mem_charge(obj->user, sizeof(*dt));
+	if (ret)
+		return ret;
 	dt = kzalloc(sizeof(*dt), GFP_KERNEL_ACCOUNT);
-	if (!dt)
-		return -ENOMEM;
-	dt->buckets = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS);
+	if (!dt) {
+		ret = -ENOMEM;
+		goto uncharge;
+	}
+	dt->buckets = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS,
+						 &dt->bkt);
 	if (!dt->buckets) {
 		kfree(dt);
-		return -ENOMEM;
+		ret = -ENOMEM;
+		goto uncharge;
 	}
 	dt->nbuckets = SYNCMGR_DICT_MIN_BUCKETS;
 	dt->order = RB_ROOT;
 	mutex_init(&dt->mutex);
 	obj->priv = dt;
 	return 0;
+uncharge:
+	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*dt)));
+	return ret;
 }
 
 static void syncmgr_dict_entry_free(struct syncmgr_dict_entry *e)
 {
+	syncmgr_user_uncharge_bytes(e->key->user, syncmgr_dict_entry_cost());
 	syncmgr_item_free(e->key);
 	syncmgr_item_free(e->value);
 	kfree(e);
@@ -130,8 +191,10 @@ static void syncmgr_dict_destroy(struct syncmgr_obj *obj)
 
 	syncmgr_dict_free_tree(&dt->order, true);
 	kvfree(dt->buckets);
+	syncmgr_charge_drop(&dt->bkt);
 	mutex_destroy(&dt->mutex);
 	kfree(dt);
+	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*dt)));
 }
 
 static struct hlist_head *syncmgr_dict_bucket(struct syncmgr_dict *dt, u64 hash)
@@ -152,10 +215,14 @@ syncmgr_dict_find(struct syncmgr_dict *dt, const struct syncmgr_item *key,
 	return NULL;
 }
 
-/* Rehash into n buckets; on allocation failure keep the old table. */
+/*
+ * Rehash into n buckets, charged to the caller; if that charge or the
+ * allocation fails keep the old table (and its charge).
+ */
 static void syncmgr_dict_resize(struct syncmgr_dict *dt, u32 n)
 {
 	struct hlist_head *old = dt->buckets, *fresh;
+	struct syncmgr_charge c = {};
 	struct syncmgr_dict_entry *e;
 	struct hlist_node *tmp;
 	u32 i, oldn = dt->nbuckets;
@@ -163,7 +230,7 @@ static void syncmgr_dict_resize(struct syncmgr_dict *dt, u32 n)
 	lockdep_assert_held(&dt->mutex);
 	if (n == oldn)
 		return;
-	fresh = syncmgr_dict_buckets_alloc(n);
+	fresh = syncmgr_dict_buckets_alloc(n, &c);
 	if (!fresh)
 		return;
 	dt->buckets = fresh;
@@ -174,6 +241,7 @@ static void syncmgr_dict_resize(struct syncmgr_dict *dt, u32 n)
 			hlist_add_head(&e->hnode, syncmgr_dict_bucket(dt, e->hash));
 		}
 	kvfree(old);
+	syncmgr_charge_move(&dt->bkt, &c);
 }
 
 /* Room for extra more entries at load factor <= 1 (best effort). */
@@ -319,13 +387,13 @@ static int syncmgr_dict_insert(struct syncmgr_dict *dt, struct syncmgr_key *k,
 	struct syncmgr_dict_entry *e;
 	struct syncmgr_item *key;
 
-	e = kmalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
-	if (!e)
-		return -ENOMEM;
 	key = syncmgr_key_keep(k);
-	if (IS_ERR(key)) {
-		kfree(e);
+	if (IS_ERR(key))
 		return PTR_ERR(key);
+	e = syncmgr_dict_entry_new(key->user);
+	if (IS_ERR(e)) {
+		syncmgr_item_free(key);
+		return PTR_ERR(e);
 	}
 	e->key = key;
 	e->value = value;
@@ -342,7 +410,7 @@ static void syncmgr_dict_remove(struct syncmgr_dict *dt,
 	syncmgr_dict_unlink(dt, e);
 	list_add_tail(&e->key->node, garbage);
 	list_add_tail(&e->value->node, garbage);
-	kfree(e);
+	syncmgr_dict_entry_drop(e, e->key->user);
 	syncmgr_dict_maybe_shrink(dt);
 }
 
@@ -512,6 +580,7 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e, **spare;
 	struct syncmgr_item *key, *value, *it;
+	struct syncmgr_user *user;
 	u32 npairs, i, used = 0;
 	struct syncmgr_nest nest = { };
 	LIST_HEAD(garbage);
@@ -533,15 +602,17 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 			ret = -EINVAL;
 			goto free_items;
 		}
+	/* The keys' account: the entries are charged there, as the keys. */
+	user = list_first_entry(&items, struct syncmgr_item, node)->user;
 	spare = kvmalloc_array(npairs, sizeof(*spare), GFP_KERNEL_ACCOUNT);
 	if (!spare) {
 		ret = -ENOMEM;
 		goto free_items;
 	}
 	for (i = 0; i < npairs; i++) {
-		spare[i] = kmalloc(sizeof(**spare), GFP_KERNEL_ACCOUNT);
-		if (!spare[i]) {
-			ret = -ENOMEM;
+		spare[i] = syncmgr_dict_entry_new(user);
+		if (IS_ERR(spare[i])) {
+			ret = PTR_ERR(spare[i]);
 			goto free_spare;
 		}
 		cond_resched();
@@ -551,7 +622,7 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 		ret = syncmgr_nest_lock(&nest, &dt->mutex);
 	if (ret)
 		goto free_spare;
-	syncmgr_dict_reserve(dt, npairs);
+	/* Buckets grow as new keys are linked, not for replaced ones. */
 	while (!list_empty(&items)) {
 		key = list_first_entry(&items, struct syncmgr_item, node);
 		value = list_next_entry(key, node);
@@ -575,7 +646,7 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 free_spare:
 	syncmgr_nest_end(&nest);
 	while (i-- > used)
-		kfree(spare[i]);
+		syncmgr_dict_entry_drop(spare[i], user);
 	kvfree(spare);
 free_items:
 	syncmgr_items_free(&items);
@@ -705,6 +776,7 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
 static long syncmgr_dict_clear(struct syncmgr_obj *obj, struct syncmgr_data *d)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	struct syncmgr_charge c = {};
 	struct hlist_head *fresh;
 	struct rb_root old;
 	int ret;
@@ -712,18 +784,20 @@ static long syncmgr_dict_clear(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	ret = syncmgr_dict_check(d, 0, 0);
 	if (ret)
 		return ret;
-	fresh = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS);
+	fresh = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS, &c);
 	if (!fresh)
 		return -ENOMEM;
 	mutex_lock(&dt->mutex);
 	old = dt->order;
 	dt->order = RB_ROOT;
 	swap(fresh, dt->buckets);
+	swap(c, dt->bkt);
 	dt->nbuckets = SYNCMGR_DICT_MIN_BUCKETS;
 	dt->nr_handles = 0;
 	WRITE_ONCE(dt->count, 0);
 	mutex_unlock(&dt->mutex);
 	kvfree(fresh);
+	syncmgr_charge_drop(&c);
 	syncmgr_dict_free_tree(&old, true);
 	return 0;
 }
@@ -734,6 +808,7 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct syncmgr_create args = { .type = obj->type };
 	struct syncmgr_dict *dt = syncmgr_dict(obj), *nd;
 	struct syncmgr_dict_entry *e, *c;
+	struct syncmgr_item *key, *value;
 	struct syncmgr_obj *copy;
 	struct rb_node *node;
 	int ret;
@@ -751,22 +826,24 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	syncmgr_dict_reserve(nd, dt->count);
 	for (node = rb_first(&dt->order); node; node = rb_next(node)) {
 		e = rb_entry(node, struct syncmgr_dict_entry, rb);
-		c = kmalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
-		if (!c) {
-			ret = -ENOMEM;
+		key = syncmgr_item_clone(e->key);
+		value = syncmgr_item_clone(e->value);
+		c = ERR_PTR(-ENOMEM);
+		if (IS_ERR(key) || IS_ERR(value))
+			ret = PTR_ERR(IS_ERR(key) ? key : value);
+		else
+			c = syncmgr_dict_entry_new(key->user);
+		if (!ret && IS_ERR(c))
+			ret = PTR_ERR(c);
+		if (ret) {
+			if (!IS_ERR(key))
+				syncmgr_item_free(key);
+			if (!IS_ERR(value))
+				syncmgr_item_free(value);
 			break;
 		}
-		c->key = syncmgr_item_clone(e->key);
-		c->value = syncmgr_item_clone(e->value);
-		if (IS_ERR(c->key) || IS_ERR(c->value)) {
-			ret = PTR_ERR(IS_ERR(c->key) ? c->key : c->value);
-			if (!IS_ERR(c->key))
-				syncmgr_item_free(c->key);
-			if (!IS_ERR(c->value))
-				syncmgr_item_free(c->value);
-			kfree(c);
-			break;
-		}
+		c->key = key;
+		c->value = value;
 		c->hash = e->hash;
 		syncmgr_dict_link(nd, c);
 		cond_resched();

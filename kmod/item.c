@@ -18,25 +18,66 @@
 #include <linux/file.h>
 #include <linux/hashtable.h>
 #include <linux/math64.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sched/signal.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
 #include "syncmgr.h"
 
+/* The largest max_value_size: a value and its header stay far below 2^31. */
+#define SYNCMGR_VALUE_SIZE_LIMIT	SZ_1G
+
 static unsigned int max_value_size = 1 << 20;
-module_param(max_value_size, uint, 0644);
+
+static int syncmgr_param_set_value_size(const char *val,
+					const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, SYNCMGR_VALUE_SIZE_LIMIT);
+}
+
+static const struct kernel_param_ops syncmgr_param_value_size = {
+	.set = syncmgr_param_set_value_size,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_value_size, &syncmgr_param_value_size, &max_value_size,
+		0644);
 MODULE_PARM_DESC(max_value_size,
-		 "Largest payload of one stored value in bytes (EMSGSIZE beyond)");
+		 "Largest payload of one stored value in bytes, 0 .. 2^30 (EMSGSIZE beyond)");
 
 static unsigned long max_bytes_per_user = 256UL << 20;
-module_param(max_bytes_per_user, ulong, 0644);
+
+/* 0 .. LONG_MAX: the per-user counters are longs. */
+static int syncmgr_param_set_bytes(const char *val,
+				   const struct kernel_param *kp)
+{
+	unsigned long v;
+	int ret = kstrtoul(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v > LONG_MAX)
+		return -EINVAL;
+	*(unsigned long *)kp->arg = v;
+	return 0;
+}
+
+static const struct kernel_param_ops syncmgr_param_bytes = {
+	.set = syncmgr_param_set_bytes,
+	.get = param_get_ulong,
+};
+
+module_param_cb(max_bytes_per_user, &syncmgr_param_bytes, &max_bytes_per_user,
+		0644);
 MODULE_PARM_DESC(max_bytes_per_user,
-		 "Bytes of stored values one user may have (EDQUOT beyond)");
+		 "Bytes of kernel memory one user's objects and values may hold, 0 .. 2^63-1 (EDQUOT beyond)");
 
 static siphash_key_t syncmgr_hash_key;
 static atomic64_t syncmgr_nan_seq;	/* every NaN hashes apart */
@@ -46,20 +87,126 @@ void syncmgr_items_init(void)
 	get_random_bytes(&syncmgr_hash_key, sizeof(syncmgr_hash_key));
 }
 
-/* What an item costs its storer: the kernel allocation, roughly. */
-static size_t syncmgr_item_cost(u32 len)
+/*
+ * Retained memory, allocated so that its true size is known before it is
+ * allocated (and charged as such): up to KMALLOC_MAX_CACHE_SIZE from the
+ * kmalloc caches (their bucket size), beyond that from vmalloc (whole
+ * pages and the page array), never a large kmalloc rounded up to the next
+ * power of two (a 1 MiB value would take 2 MiB).  Free with kvfree() in
+ * process context.  Sizes beyond INT_MAX are never allocated.
+ */
+size_t syncmgr_mem_size(size_t size)
 {
-	return sizeof(struct syncmgr_item) + len;
+	size_t pages;
+
+	if (size > INT_MAX)
+		return SIZE_MAX;
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_size_roundup(size);
+	pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	return (pages << PAGE_SHIFT) +
+	       kmalloc_size_roundup(pages * sizeof(struct page *));
 }
 
+void *syncmgr_mem_alloc(size_t size, gfp_t extra)
+{
+	if (size > INT_MAX)
+		return NULL;
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc(size, GFP_KERNEL_ACCOUNT | extra);
+	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN | extra);
+}
+
+/* Charge the true size of a size-byte allocation to u. */
+int syncmgr_mem_charge(struct syncmgr_user *u, size_t size)
+{
+	size_t bytes = syncmgr_mem_size(size);
+
+	if (bytes == SIZE_MAX)
+		return -EDQUOT;
+	return syncmgr_user_charge_values(u, bytes);
+}
+
+/*
+ * Charge bytes (a true size) to the caller's account into an empty c; or
+ * -EDQUOT / -ENOMEM, c still empty.
+ */
+int syncmgr_charge_take(struct syncmgr_charge *c, size_t bytes)
+{
+	struct syncmgr_user *u = syncmgr_user_current();
+	int ret;
+
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+	ret = bytes == SIZE_MAX ? -EDQUOT : syncmgr_user_charge_values(u, bytes);
+	if (ret) {
+		syncmgr_user_put(u);
+		return ret;
+	}
+	c->user = u;
+	c->bytes = bytes;
+	return 0;
+}
+
+/* from's charge replaces to's (which is given back); from is emptied. */
+void syncmgr_charge_move(struct syncmgr_charge *to, struct syncmgr_charge *from)
+{
+	syncmgr_charge_drop(to);
+	*to = *from;
+	from->user = NULL;
+	from->bytes = 0;
+}
+
+void syncmgr_charge_drop(struct syncmgr_charge *c)
+{
+	if (!c->user)
+		return;
+	syncmgr_user_uncharge_bytes(c->user, c->bytes);
+	syncmgr_user_put(c->user);
+	c->user = NULL;
+	c->bytes = 0;
+}
+
+/* Bytes an item with a len-byte payload is allocated with. */
+static size_t syncmgr_item_alloc_size(u32 len)
+{
+	return sizeof(struct syncmgr_item) + ALIGN((size_t)len, 8);
+}
+
+/* What an item costs its storer: the true size of its allocation. */
+static size_t syncmgr_item_cost(u32 len)
+{
+	return syncmgr_mem_size(syncmgr_item_alloc_size(len));
+}
+
+/* Charge it (not yet charged) to u, taking a reference; or -EDQUOT. */
+static int syncmgr_item_charge(struct syncmgr_item *it, struct syncmgr_user *u)
+{
+	int ret = syncmgr_user_charge_values(u, syncmgr_item_cost(it->len));
+
+	if (!ret)
+		it->user = syncmgr_user_get(u);
+	return ret;
+}
+
+static void syncmgr_item_uncharge(struct syncmgr_item *it)
+{
+	if (!it->user)
+		return;
+	syncmgr_user_uncharge_bytes(it->user, syncmgr_item_cost(it->len));
+	syncmgr_user_put(it->user);
+	it->user = NULL;
+}
+
+/* In process context: a large item may be vmalloc'd. */
 void syncmgr_item_free(struct syncmgr_item *it)
 {
 	if (!it)
 		return;
 	if (it->obj)
 		syncmgr_obj_put(it->obj);
-	syncmgr_user_uncharge_bytes(it->uid, syncmgr_item_cost(it->len));
-	kfree(it);
+	syncmgr_item_uncharge(it);
+	kvfree(it);
 }
 
 void syncmgr_items_free(struct list_head *items)
@@ -237,7 +384,7 @@ static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 	if (space && padded <= room) {
 		it = space;
 	} else {
-		it = kmalloc(sizeof(*it) + padded, GFP_KERNEL_ACCOUNT);
+		it = syncmgr_mem_alloc(syncmgr_item_alloc_size(len), 0);
 		if (!it)
 			return ERR_PTR(-ENOMEM);
 	}
@@ -246,7 +393,7 @@ static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 	it->len = len;
 	it->data = v.data;
 	it->obj = NULL;
-	it->uid = INVALID_UID;
+	it->user = NULL;
 	if (!padded) {
 		/* a scalar: nothing more to read */
 	} else if (sizeof(v) + padded <= sizeof(in->win)) {
@@ -282,7 +429,7 @@ static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 	return it;
 fail:
 	if (it != space)
-		kfree(it);
+		kvfree(it);
 	return ERR_PTR(len);
 }
 
@@ -294,13 +441,19 @@ int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items)
 {
 	struct syncmgr_in in __uninitialized;
-	kuid_t uid = current_uid();
+	struct syncmgr_user *user;
 	struct syncmgr_item *it;
 	int ret = 0;
 	u32 i;
 
 	if (!count)
 		return -EINVAL;
+	/* Each value takes at least a header: refuse a count in_size cannot hold. */
+	if (count > d->in_size / sizeof(struct syncmgr_value))
+		return -EINVAL;
+	user = syncmgr_user_current();
+	if (IS_ERR(user))
+		return PTR_ERR(user);
 	syncmgr_in_init(&in, d);
 	for (i = 0; i < count; i++) {
 		it = syncmgr_item_in(&in, NULL, 0);
@@ -308,17 +461,14 @@ int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 			ret = PTR_ERR(it);
 			break;
 		}
-		ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
-						READ_ONCE(max_bytes_per_user));
+		ret = syncmgr_item_charge(it, user);
 		if (ret) {
-			if (it->obj)
-				syncmgr_obj_put(it->obj);
-			kfree(it);
+			syncmgr_item_free(it);
 			break;
 		}
-		it->uid = uid;
 		list_add_tail(&it->node, items);
 	}
+	syncmgr_user_put(user);
 	if (!ret && in.pos != d->in_size)
 		ret = -EINVAL;
 	if (ret)
@@ -372,7 +522,7 @@ void syncmgr_keys_free(struct syncmgr_key *keys, u32 n)
 		if (it->obj)
 			syncmgr_obj_put(it->obj);
 		if (it != (struct syncmgr_item *)keys[i].space)
-			kfree(it);
+			kvfree(it);
 	}
 }
 
@@ -383,16 +533,18 @@ void syncmgr_keys_free(struct syncmgr_key *keys, u32 n)
 struct syncmgr_item *syncmgr_key_keep(struct syncmgr_key *k)
 {
 	struct syncmgr_item *it = k->it;
-	kuid_t uid = current_uid();
+	struct syncmgr_user *user;
 	int ret;
 
 	if (it == (struct syncmgr_item *)k->space)
 		return syncmgr_item_clone(it);
-	ret = syncmgr_user_charge_bytes(uid, syncmgr_item_cost(it->len),
-					READ_ONCE(max_bytes_per_user));
+	user = syncmgr_user_current();
+	if (IS_ERR(user))
+		return ERR_CAST(user);
+	ret = syncmgr_item_charge(it, user);
+	syncmgr_user_put(user);
 	if (ret)
 		return ERR_PTR(ret);
-	it->uid = uid;
 	k->it = NULL;
 	return it;
 }
@@ -400,19 +552,26 @@ struct syncmgr_item *syncmgr_key_keep(struct syncmgr_key *k)
 /* A new item with the same value (a shallow copy: a handle is shared). */
 struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src)
 {
+	struct syncmgr_user *user = syncmgr_user_current();
 	struct syncmgr_item *it;
-	kuid_t uid = current_uid();
+	int ret;
 
-	if (syncmgr_user_charge_bytes(uid, syncmgr_item_cost(src->len),
-				      READ_ONCE(max_bytes_per_user)))
-		return ERR_PTR(-EDQUOT);
-	it = kmemdup(src, sizeof(*src) + src->len, GFP_KERNEL_ACCOUNT);
+	if (IS_ERR(user))
+		return ERR_CAST(user);
+	ret = syncmgr_user_charge_values(user, syncmgr_item_cost(src->len));
+	if (ret) {
+		syncmgr_user_put(user);
+		return ERR_PTR(ret);
+	}
+	it = syncmgr_mem_alloc(syncmgr_item_alloc_size(src->len), 0);
 	if (!it) {
-		syncmgr_user_uncharge_bytes(uid, syncmgr_item_cost(src->len));
+		syncmgr_user_uncharge_bytes(user, syncmgr_item_cost(src->len));
+		syncmgr_user_put(user);
 		return ERR_PTR(-ENOMEM);
 	}
+	memcpy(it, src, syncmgr_item_alloc_size(src->len));
 	INIT_LIST_HEAD(&it->node);
-	it->uid = uid;
+	it->user = user;
 	if (it->obj)
 		refcount_inc(&it->obj->ref);
 	return it;
@@ -423,23 +582,22 @@ struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src)
  * charged what the item would cost, so that a user's figures and quota
  * do not depend on where a value lives.
  */
-int syncmgr_scalar_charge(kuid_t uid)
+int syncmgr_scalar_charge(struct syncmgr_user *u)
 {
-	return syncmgr_user_charge_bytes(uid, syncmgr_item_cost(0),
-					 READ_ONCE(max_bytes_per_user));
+	return syncmgr_user_charge_values(u, syncmgr_item_cost(0));
 }
 
-/* Give back what syncmgr_scalar_charge() took; INVALID_UID: nothing. */
-void syncmgr_scalar_uncharge(kuid_t uid)
+/* Give back what syncmgr_scalar_charge() took; NULL: nothing. */
+void syncmgr_scalar_uncharge(struct syncmgr_user *u)
 {
-	if (uid_valid(uid))
-		syncmgr_user_uncharge_bytes(uid, syncmgr_item_cost(0));
+	if (u)
+		syncmgr_user_uncharge_bytes(u, syncmgr_item_cost(0));
 }
 
-/* Bytes stored outside items (Array elements), under the same limit. */
-int syncmgr_user_charge_values(kuid_t uid, size_t bytes)
+/* Charge bytes (a true size) to u within max_bytes_per_user. */
+int syncmgr_user_charge_values(struct syncmgr_user *u, size_t bytes)
 {
-	return syncmgr_user_charge_bytes(uid, bytes,
+	return syncmgr_user_charge_bytes(u, bytes,
 					 READ_ONCE(max_bytes_per_user));
 }
 

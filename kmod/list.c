@@ -2,8 +2,12 @@
 /*
  * list: Python's list of typed values, shared between processes.
  *
- * The values are items (item.c) in a kvmalloc'd array of pointers that
- * grows geometrically.  Every operation is all or nothing: values are
+ * The values are items (item.c) in an array of pointers that grows
+ * geometrically and shrinks when under a quarter full.  The array is
+ * charged at its true size to the account whose call allocated it (the
+ * items to their storers, the list's own state to its creator); a new
+ * array replaces the old one, and its charge the old charge, only once
+ * nothing can fail any more.  Every operation is all or nothing: values are
  * copied in before the list is touched, memory a change needs (a bigger
  * array, clones for *=, a sort's scratch arrays) is allocated before the
  * first pointer moves, and items taken out are freed after the list's
@@ -29,15 +33,16 @@
 #include "syncmgr.h"
 
 static unsigned int max_list_len = 1 << 22;
-module_param(max_list_len, uint, 0644);
+module_param_cb(max_list_len, &syncmgr_param_int_max, &max_list_len, 0644);
 MODULE_PARM_DESC(max_list_len,
-		 "Most values one list may hold (E2BIG beyond)");
+		 "Most values one list may hold, 0 .. 2^31-1 (E2BIG beyond)");
 
 struct syncmgr_list {
 	struct mutex mutex;		/* serialises every operation */
 	/* protected by mutex */
-	struct syncmgr_item **items;	/* kvmalloc'd, cap slots */
+	struct syncmgr_item **items;	/* syncmgr_mem_alloc'd, cap slots */
 	u32 len, cap;
+	struct syncmgr_charge slots;	/* what items costs, and to whom */
 };
 
 static struct syncmgr_list *to_list(struct syncmgr_obj *obj)
@@ -50,29 +55,90 @@ static u32 syncmgr_list_max(void)
 	return min_t(u32, READ_ONCE(max_list_len), INT_MAX);
 }
 
-/* Under mutex: room for need values, or -E2BIG / -ENOMEM, unchanged. */
-static int syncmgr_list_reserve(struct syncmgr_list *l, u64 need)
+/*
+ * A slot array of cap pointers, charged into the empty c to the caller at
+ * its true size before it is allocated; or an ERR_PTR, c empty.
+ */
+static struct syncmgr_item **syncmgr_list_slots(u32 cap,
+						struct syncmgr_charge *c)
 {
-	u32 max = syncmgr_list_max();
+	size_t size = (size_t)cap * sizeof(struct syncmgr_item *);
 	struct syncmgr_item **items;
-	u64 cap;
+	int ret;
 
+	ret = syncmgr_charge_take(c, syncmgr_mem_size(size));
+	if (ret)
+		return ERR_PTR(ret);
+	items = syncmgr_mem_alloc(size, 0);
+	if (!items) {
+		syncmgr_charge_drop(c);
+		return ERR_PTR(-ENOMEM);
+	}
+	return items;
+}
+
+/* Under mutex: items (cap slots, charged by c) replace the list's array. */
+static void syncmgr_list_swap(struct syncmgr_list *l,
+			      struct syncmgr_item **items, u32 cap,
+			      struct syncmgr_charge *c)
+{
 	lockdep_assert_held(&l->mutex);
-	if (need <= l->cap)
-		return 0;
-	if (need > max)
-		return -E2BIG;
-	cap = max_t(u64, need, l->cap + l->cap / 2);
-	cap = clamp_t(u64, cap, 8, max);
-	items = kvmalloc_array(cap, sizeof(*items), GFP_KERNEL_ACCOUNT);
-	if (!items)
-		return -ENOMEM;
 	if (l->len)
 		memcpy(items, l->items, l->len * sizeof(*items));
 	kvfree(l->items);
 	l->items = items;
 	l->cap = cap;
+	syncmgr_charge_move(&l->slots, c);
+}
+
+/* The capacity to grow to for need values (need <= max). */
+static u32 syncmgr_list_grown(struct syncmgr_list *l, u64 need)
+{
+	u64 cap = max_t(u64, need, l->cap + l->cap / 2);
+
+	return clamp_t(u64, cap, 8, syncmgr_list_max());
+}
+
+/*
+ * Under mutex: room for need values, or -E2BIG / -EDQUOT / -ENOMEM,
+ * unchanged.
+ */
+static int syncmgr_list_reserve(struct syncmgr_list *l, u64 need)
+{
+	struct syncmgr_charge c = {};
+	struct syncmgr_item **items;
+	u32 cap;
+
+	lockdep_assert_held(&l->mutex);
+	if (need <= l->cap)
+		return 0;
+	if (need > syncmgr_list_max())
+		return -E2BIG;
+	cap = syncmgr_list_grown(l, need);
+	items = syncmgr_list_slots(cap, &c);
+	if (IS_ERR(items))
+		return PTR_ERR(items);
+	syncmgr_list_swap(l, items, cap, &c);
 	return 0;
+}
+
+/*
+ * Under mutex, after values left: under a quarter full, a smaller array
+ * (charged to the caller); best effort, kept as it is if that fails.
+ */
+static void syncmgr_list_shrink(struct syncmgr_list *l)
+{
+	struct syncmgr_charge c = {};
+	struct syncmgr_item **items;
+	u32 cap;
+
+	lockdep_assert_held(&l->mutex);
+	if (l->cap <= 16 || l->len >= l->cap / 4)
+		return;
+	cap = max(l->len * 2, 8U);
+	items = syncmgr_list_slots(cap, &c);
+	if (!IS_ERR(items))
+		syncmgr_list_swap(l, items, cap, &c);
 }
 
 /* Under mutex: index (negative from the end) into *i, or -ERANGE. */
@@ -232,6 +298,8 @@ static int syncmgr_list_splice(struct syncmgr_list *l, u32 lo, u32 hi,
 	if (n)
 		memcpy(l->items + lo, arr, n * sizeof(*arr));
 	l->len = lo + n + tail;
+	if (n < hi - lo)
+		syncmgr_list_shrink(l);
 	return 0;
 }
 
@@ -322,6 +390,7 @@ static long syncmgr_list_delete(struct syncmgr_obj *obj, struct syncmgr_data *d)
 					l->items[w++] = l->items[i];
 			}
 			l->len = w;
+			syncmgr_list_shrink(l);
 		}
 	}
 	mutex_unlock(&l->mutex);
@@ -544,6 +613,7 @@ static int syncmgr_list_clone_into(struct syncmgr_item **dst,
 static long syncmgr_list_clear(struct syncmgr_obj *obj)
 {
 	struct syncmgr_list *l = to_list(obj);
+	struct syncmgr_charge slots = {};
 	struct syncmgr_item **items;
 	u32 i, len;
 
@@ -553,10 +623,12 @@ static long syncmgr_list_clear(struct syncmgr_obj *obj)
 	l->items = NULL;
 	l->len = 0;
 	l->cap = 0;
+	syncmgr_charge_move(&slots, &l->slots);
 	mutex_unlock(&l->mutex);
 	for (i = 0; i < len; i++)
 		syncmgr_item_free(items[i]);
 	kvfree(items);
+	syncmgr_charge_drop(&slots);
 	return 0;
 }
 
@@ -564,7 +636,10 @@ static long syncmgr_list_clear(struct syncmgr_obj *obj)
 static long syncmgr_list_repeat(struct syncmgr_obj *obj, u32 n)
 {
 	struct syncmgr_list *l = to_list(obj);
-	u32 len;
+	struct syncmgr_item **items;
+	struct syncmgr_charge c = {};
+	u64 need;
+	u32 len, cap;
 	int ret;
 
 	if (!n)
@@ -574,14 +649,34 @@ static long syncmgr_list_repeat(struct syncmgr_obj *obj, u32 n)
 	ret = 0;
 	if (n == 1 || !len)
 		goto unlock;
-	ret = syncmgr_list_reserve(l, (u64)len * n);
-	if (ret)
-		goto unlock;
-	ret = syncmgr_list_clone_into(l->items + len, l->items, len, n - 1);
-	if (!ret) {
-		l->len = len * n;
-		syncmgr_obj_changed(obj);
+	/*
+	 * A bigger array is made aside and swapped in only once every clone
+	 * is made: a failed repeat leaves capacity and charges as they were.
+	 */
+	need = (u64)len * n;
+	items = l->items;
+	cap = l->cap;
+	if (need > l->cap) {
+		ret = -E2BIG;
+		if (need > syncmgr_list_max())
+			goto unlock;
+		cap = syncmgr_list_grown(l, need);
+		items = syncmgr_list_slots(cap, &c);
+		ret = PTR_ERR_OR_ZERO(items);
+		if (ret)
+			goto unlock;
 	}
+	ret = syncmgr_list_clone_into(items + len, l->items, len, n - 1);
+	if (ret) {
+		if (items != l->items)
+			kvfree(items);
+		syncmgr_charge_drop(&c);
+		goto unlock;
+	}
+	if (items != l->items)
+		syncmgr_list_swap(l, items, cap, &c);
+	l->len = need;
+	syncmgr_obj_changed(obj);
 unlock:
 	mutex_unlock(&l->mutex);
 	return ret;
@@ -601,17 +696,17 @@ static long syncmgr_list_copy(struct syncmgr_obj *obj)
 	nl = to_list(copy);
 	mutex_lock(&l->mutex);
 	if (l->len) {
-		nl->items = kvmalloc_array(l->len, sizeof(*nl->items),
-					   GFP_KERNEL_ACCOUNT);
-		if (!nl->items)
-			ret = -ENOMEM;
-		else
+		nl->items = syncmgr_list_slots(l->len, &nl->slots);
+		if (IS_ERR(nl->items)) {
+			ret = PTR_ERR(nl->items);
+			nl->items = NULL;
+		} else {
+			nl->cap = l->len;
 			ret = syncmgr_list_clone_into(nl->items, l->items,
 						      l->len, 1);
-		if (!ret) {
-			nl->len = l->len;
-			nl->cap = l->len;
 		}
+		if (!ret)
+			nl->len = l->len;
 	}
 	mutex_unlock(&l->mutex);
 	if (ret) {
@@ -776,10 +871,17 @@ static int syncmgr_list_handles(struct syncmgr_obj *obj,
 static int syncmgr_list_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
 {
-	struct syncmgr_list *l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
+	struct syncmgr_list *l;
+	int ret = syncmgr_mem_charge(obj->user, sizeof(*l));
 
-	if (!l)
+	if (ret)
+		return ret;
+	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
+	if (!l) {
+		syncmgr_user_uncharge_bytes(obj->user,
+					    syncmgr_mem_size(sizeof(*l)));
 		return -ENOMEM;
+	}
 	mutex_init(&l->mutex);
 	obj->priv = l;
 	return 0;
@@ -802,8 +904,10 @@ static void syncmgr_list_destroy(struct syncmgr_obj *obj)
 			cond_resched();
 	}
 	kvfree(l->items);
+	syncmgr_charge_drop(&l->slots);
 	mutex_destroy(&l->mutex);
 	kfree(l);
+	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*l)));
 }
 
 /* Under base->lock: a snapshot, as every state report is. */

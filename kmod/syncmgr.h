@@ -14,6 +14,7 @@
 #define _SYNCMGR_H
 
 #include <linux/list.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
@@ -27,6 +28,7 @@
 
 struct seq_file;
 struct syncmgr_obj;
+struct syncmgr_user;
 struct syncmgr_owner;
 
 /* One family of objects: the per-type half of every operation. */
@@ -125,7 +127,7 @@ struct syncmgr_item {
 	u32 len;			/* payload bytes */
 	u64 data;			/* scalar; 0 for a handle */
 	struct syncmgr_obj *obj;	/* HANDLE: a reference */
-	kuid_t uid;			/* charged for it */
+	struct syncmgr_user *user;	/* charged for it (a reference), or NULL */
 	u8 payload[];
 };
 
@@ -165,7 +167,8 @@ struct syncmgr_obj {
 	u32 flags;			/* SYNCMGR_CREATE_* */
 	u64 id;
 	refcount_t ref;			/* files, owner lists, conditions */
-	kuid_t uid;			/* charged for this object */
+	kuid_t uid;			/* the creator, for OPEN */
+	struct syncmgr_user *user;	/* charged for this object (a reference) */
 	u64 token[2];			/* 0 until asked for (TOKEN ioctl) */
 	struct hlist_node token_node;	/* in the token table, if any */
 	struct list_head dead;		/* a container being freed (core.c) */
@@ -205,8 +208,17 @@ void syncmgr_obj_put(struct syncmgr_obj *obj);
 struct syncmgr_obj *syncmgr_obj_from_fd(int fd);
 struct file *syncmgr_obj_file(struct syncmgr_obj *obj);
 int syncmgr_obj_install(struct syncmgr_obj *obj, int fd_flags);
-int syncmgr_user_charge_bytes(kuid_t uid, size_t bytes, unsigned long max);
-void syncmgr_user_uncharge_bytes(kuid_t uid, size_t bytes);
+
+/* core.c: accounts, per (user namespace, uid), charged up to init_user_ns */
+struct syncmgr_user *syncmgr_user_current(void);
+bool syncmgr_user_is_current(const struct syncmgr_user *u);
+struct syncmgr_user *syncmgr_user_get(struct syncmgr_user *u);
+void syncmgr_user_put(struct syncmgr_user *u);
+int syncmgr_user_charge_bytes(struct syncmgr_user *u, size_t bytes,
+			      unsigned long max);
+void syncmgr_user_uncharge_bytes(struct syncmgr_user *u, size_t bytes);
+extern const struct kernel_param_ops syncmgr_param_int_max;
+
 void syncmgr_obj_changed(struct syncmgr_obj *obj);
 
 /* core.c: deadlines */
@@ -243,11 +255,27 @@ int syncmgr_keys_in(const struct syncmgr_data *d, struct syncmgr_key *keys,
 void syncmgr_keys_free(struct syncmgr_key *keys, u32 n);
 struct syncmgr_item *syncmgr_key_keep(struct syncmgr_key *k);
 struct syncmgr_item *syncmgr_item_clone(const struct syncmgr_item *src);
-int syncmgr_scalar_charge(kuid_t uid);
-void syncmgr_scalar_uncharge(kuid_t uid);
+int syncmgr_scalar_charge(struct syncmgr_user *u);
+void syncmgr_scalar_uncharge(struct syncmgr_user *u);
 void syncmgr_item_free(struct syncmgr_item *it);
 void syncmgr_items_free(struct list_head *items);
-int syncmgr_user_charge_values(kuid_t uid, size_t bytes);
+int syncmgr_user_charge_values(struct syncmgr_user *u, size_t bytes);
+size_t syncmgr_mem_size(size_t size);
+void *syncmgr_mem_alloc(size_t size, gfp_t extra);
+int syncmgr_mem_charge(struct syncmgr_user *u, size_t size);
+
+/*
+ * Memory a container keeps for its structure (a list's slots, a dict's
+ * buckets), charged to the account whose call made it, given back there.
+ */
+struct syncmgr_charge {
+	struct syncmgr_user *user;	/* a reference, or NULL */
+	size_t bytes;
+};
+
+int syncmgr_charge_take(struct syncmgr_charge *c, size_t bytes);
+void syncmgr_charge_move(struct syncmgr_charge *to, struct syncmgr_charge *from);
+void syncmgr_charge_drop(struct syncmgr_charge *c);
 size_t syncmgr_item_size(const struct syncmgr_item *it);
 bool syncmgr_item_equal(const struct syncmgr_item *a,
 			const struct syncmgr_item *b);

@@ -28,9 +28,10 @@
 #include "syncmgr.h"
 
 /*
- * scalar.uid is who is charged for the scalar: what its item would cost,
- * so that a user's figures and quota do not depend on where the value
- * lives; INVALID_UID for the None a Value starts with (never charged).
+ * scalar.user is who is charged for the scalar (a reference): what its
+ * item would cost, so that a user's figures and quota do not depend on
+ * where the value lives; NULL for the None a Value starts with (never
+ * charged).  The cell itself is charged to the Value's creator.
  */
 struct syncmgr_cell {
 	struct mutex mutex;		/* held across copies to the user */
@@ -63,8 +64,8 @@ struct syncmgr_array {
 	struct mutex mutex;		/* held across copies to the user */
 	const struct syncmgr_tc *tc;
 	u32 len;
-	size_t charged;			/* bytes charged to the creator */
-	kuid_t uid;
+	size_t charged;			/* true size, charged to user */
+	struct syncmgr_user *user;	/* the creator's account (a reference) */
 	u8 data[];			/* protected by mutex */
 };
 
@@ -114,21 +115,28 @@ static struct syncmgr_item *syncmgr_value_set_scalar(struct syncmgr_cell *v,
 						     u16 type, u64 data)
 {
 	struct syncmgr_item *old = v->item;
-	kuid_t me = current_uid();
+	struct syncmgr_user *me;
 	int ret;
 
 	lockdep_assert_held(&v->mutex);
-	if (old || !uid_eq(v->scalar.uid, me)) {
+	if (old || !syncmgr_user_is_current(v->scalar.user)) {
+		me = syncmgr_user_current();
+		if (IS_ERR(me))
+			return ERR_CAST(me);
 		ret = syncmgr_scalar_charge(me);
-		if (ret)
+		if (ret) {
+			syncmgr_user_put(me);
 			return ERR_PTR(ret);
-		if (!old)
-			syncmgr_scalar_uncharge(v->scalar.uid);
+		}
+		if (!old) {
+			syncmgr_scalar_uncharge(v->scalar.user);
+			syncmgr_user_put(v->scalar.user);
+		}
+		v->scalar.user = me;
 	}
 	v->item = NULL;
 	v->scalar.type = type;
 	v->scalar.data = data;
-	v->scalar.uid = me;
 	return old;
 }
 
@@ -140,8 +148,9 @@ static struct syncmgr_item *syncmgr_value_set_item(struct syncmgr_cell *v,
 
 	lockdep_assert_held(&v->mutex);
 	if (!old) {
-		syncmgr_scalar_uncharge(v->scalar.uid);
-		v->scalar.uid = INVALID_UID;
+		syncmgr_scalar_uncharge(v->scalar.user);
+		syncmgr_user_put(v->scalar.user);
+		v->scalar.user = NULL;
 	}
 	v->item = it;
 	return old;
@@ -695,17 +704,28 @@ static long syncmgr_array_load(struct syncmgr_array *a, struct syncmgr_data *d)
 	return syncmgr_out_end(&o, ret);
 }
 
-/* The values of in as native bits, all checked before anything changes. */
+/*
+ * The values of in as native bits (*bits: kvfree), all checked before
+ * anything changes.  The values are read (and charged) first, so no
+ * count x 8 bytes are allocated for input that is not there.
+ */
 static int syncmgr_array_bits_in(struct syncmgr_array *a,
-				 const struct syncmgr_data *d, u64 *bits)
+				 const struct syncmgr_data *d, u64 **bitsp)
 {
 	struct syncmgr_item *it;
 	LIST_HEAD(items);
+	u64 *bits;
 	u32 k = 0;
 	int ret = syncmgr_items_in(d, d->count, &items);
 
 	if (ret)
 		return ret;
+	bits = syncmgr_mem_alloc(array_size(d->count, sizeof(*bits)), 0);
+	if (!bits) {
+		syncmgr_items_free(&items);
+		return -ENOMEM;
+	}
+	*bitsp = bits;
 	list_for_each_entry(it, &items, node) {
 		ret = syncmgr_elem_bits(a->tc, it, &bits[k++]);
 		if (ret)
@@ -718,7 +738,7 @@ static int syncmgr_array_bits_in(struct syncmgr_array *a,
 static long syncmgr_array_store(struct syncmgr_array *a, struct syncmgr_data *d)
 {
 	struct syncmgr_slice s;
-	u64 *bits;
+	u64 *bits = NULL;
 	u32 k;
 	int ret = syncmgr_array_range(a, d, &s);
 
@@ -728,10 +748,7 @@ static long syncmgr_array_store(struct syncmgr_array *a, struct syncmgr_data *d)
 		return -EINVAL;
 	if (!s.n)
 		return d->in || d->in_size ? -EINVAL : 0;
-	bits = kvmalloc_array(s.n, sizeof(*bits), GFP_KERNEL_ACCOUNT);
-	if (!bits)
-		return -ENOMEM;
-	ret = syncmgr_array_bits_in(a, d, bits);
+	ret = syncmgr_array_bits_in(a, d, &bits);
 	if (!ret) {
 		mutex_lock(&a->mutex);
 		for (k = 0; k < s.n; k++)
@@ -844,20 +861,20 @@ static int syncmgr_array_init(struct syncmgr_obj *obj,
 	if (!tc || args->value > SYNCMGR_ARRAY_MAX_LEN)
 		return -EINVAL;
 	bytes = sizeof(*a) + (size_t)args->value * tc->size;
-	/* The elements count against the user's bytes of stored values. */
-	ret = syncmgr_user_charge_values(obj->uid, bytes);
+	/* Charged to the creator at its true size, before it is allocated. */
+	ret = syncmgr_mem_charge(obj->user, bytes);
 	if (ret)
 		return ret;
-	a = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	a = syncmgr_mem_alloc(bytes, __GFP_ZERO);
 	if (!a) {
-		syncmgr_user_uncharge_bytes(obj->uid, bytes);
+		syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(bytes));
 		return -ENOMEM;
 	}
 	mutex_init(&a->mutex);
 	a->tc = tc;
 	a->len = args->value;
-	a->charged = bytes;
-	a->uid = obj->uid;
+	a->charged = syncmgr_mem_size(bytes);
+	a->user = syncmgr_user_get(obj->user);
 	obj->priv = a;
 	return 0;
 }
@@ -866,33 +883,48 @@ static int syncmgr_value_init(struct syncmgr_obj *obj,
 			      const struct syncmgr_create *args)
 {
 	struct syncmgr_cell *v;
+	int ret;
 
 	if (obj->type == SYNCMGR_TYPE_ARRAY)
 		return syncmgr_array_init(obj, args);
+	ret = syncmgr_mem_charge(obj->user, sizeof(*v));
+	if (ret)
+		return ret;
 	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
-	if (!v)
+	if (!v) {
+		syncmgr_user_uncharge_bytes(obj->user,
+					    syncmgr_mem_size(sizeof(*v)));
 		return -ENOMEM;
+	}
 	mutex_init(&v->mutex);
 	v->typecode = args->typecode;
 	v->scalar.type = SYNCMGR_VAL_NONE;
-	v->scalar.uid = INVALID_UID;
+	v->scalar.user = NULL;
 	obj->priv = v;
 	return 0;
 }
 
-/* Atomic context possible: nothing here sleeps. */
+/*
+ * An Array may go in atomic context: nothing here sleeps for it.  A
+ * Value's last reference goes in process context only (the exit probe
+ * puts Locks and RLocks alone), so its item (maybe vmalloc'd) is freed
+ * directly.
+ */
 static void syncmgr_value_destroy(struct syncmgr_obj *obj)
 {
 	struct syncmgr_array *a = obj->priv;
 	struct syncmgr_cell *v = obj->priv;
 
 	if (obj->type == SYNCMGR_TYPE_ARRAY) {
-		syncmgr_user_uncharge_bytes(a->uid, a->charged);
+		syncmgr_user_uncharge_bytes(a->user, a->charged);
+		syncmgr_user_put(a->user);
 		kvfree_rcu(a, rcu);
 		return;
 	}
 	syncmgr_item_free(v->item);
-	syncmgr_scalar_uncharge(v->scalar.uid);
+	syncmgr_scalar_uncharge(v->scalar.user);
+	syncmgr_user_put(v->scalar.user);
+	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*v)));
 	kfree(v);
 }
 

@@ -8,6 +8,10 @@
 #define _GNU_SOURCE	/* strcasestr */
 #include "common.h"
 
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+
 #define LONG_NS		(10 * WAKE_MS * MS)
 #define BAD_PTR		((void *)8)	/* never mapped */
 #define MAX_OBJECTS_PARAM "/sys/module/syncmgr/parameters/max_objects_per_user"
@@ -574,6 +578,143 @@ TEST_F(quota, objects_of_an_exited_child_are_freed)
 	EXPECT_LT(0, f->count);
 	ASSERT_EQ(-EDQUOT, fill(self));
 	EXPECT_EQ(f->count, self->nfds);
+}
+
+/*
+ * A process in a user namespace of its own, its uids mapped to a range
+ * the creator does not otherwise use, still counts against the creator:
+ * the quota is not multiplied by the 65536 uids of a subordinate range.
+ */
+struct ns_fill {
+	int count;
+	int err;
+};
+
+/*
+ * unshare(CLONE_NEWUSER) is refused in a chroot (the test guest runs in
+ * one): in a mount namespace of our own, make the current root the
+ * namespace's root (pivot_root onto a bind mount of it).
+ */
+static int leave_chroot(void)
+{
+	char dir[] = "/tmp/syncmgr-root-XXXXXX";
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    !mkdtemp(dir) ||
+	    mount("/", dir, NULL, MS_BIND | MS_REC, NULL) || chdir(dir) ||
+	    syscall(SYS_pivot_root, ".", ".") ||
+	    umount2(".", MNT_DETACH) || chdir("/"))
+		return -errno;
+	return 0;
+}
+
+static int ns_child(void *arg)
+{
+	struct ns_fill *f = arg;
+	int r;
+
+	for (f->count = 0; f->count < FILL_MAX; f->count++) {
+		r = sm_event_create(0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+TEST_F(quota, a_user_namespace_counts_against_its_creator)
+{
+	struct ns_fill *f = shared_mem(sizeof(*f));
+	int go[2], ready[2], status;
+	char path[64], map[64], c;
+	pid_t pid;
+	int fd;
+
+	if (!self->lowered)
+		return;
+	ASSERT_NE(NULL, f);
+	/* Half the quota here, in the creator's own namespace. */
+	for (int i = 0; i < QUOTA / 2; i++) {
+		fd = sm_event_create(0);
+		ASSERT_LE(0, fd);
+		self->fds[self->nfds++] = fd;
+	}
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(go[1]);
+		close(ready[0]);
+		if (unshare(CLONE_NEWUSER) && (leave_chroot() ||
+					       unshare(CLONE_NEWUSER))) {
+			f->err = errno;
+			_exit(2);
+		}
+		c = 'u';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		/* Uid 0 of the namespace is 100000 outside; then 1 (100001). */
+		if (setresuid(0, 0, 0)) {
+			f->err = errno;
+			_exit(4);
+		}
+		f->err = ns_child(f);
+		if (setresuid(1, 1, 1))
+			_exit(5);
+		_exit(sm_event_create(0) == -EDQUOT ? 0 : 6);
+	}
+	close(go[0]);
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		waitpid(pid, &status, 0);
+		SKIP(return, "no user namespace: %s", strerror(f->err));
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	snprintf(map, sizeof(map), "0 100000 65536\n");
+	fd = open(path, O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(map), write(fd, map, strlen(map)));
+	close(fd);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("child err %d, made %d", f->err, f->count);
+	}
+	EXPECT_EQ(-EDQUOT, f->err);
+	/* The creator had QUOTA / 2 (and the fixture's nothing else). */
+	EXPECT_GE(QUOTA - QUOTA / 2, f->count);
+	EXPECT_LT(0, f->count);
+	close(go[1]);
+	close(ready[0]);
+}
+
+/* Out-of-range module parameters are refused and leave the value. */
+TEST(module_parameters_are_bounded)
+{
+	static const struct {
+		const char *name, *bad;
+	} cases[] = {
+		{ "max_value_size", "2147483648\n" },
+		{ "max_value_size", "4294967295\n" },
+		{ "max_bytes_per_user", "9223372036854775808\n" },
+		{ "max_list_len", "2147483648\n" },
+		{ "max_objects_per_user", "4294967295\n" },
+	};
+	char path[128], before[32], after[32];
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(path, sizeof(path), "/sys/module/syncmgr/parameters/%s",
+			 cases[i].name);
+		ASSERT_EQ(0, read_param(path, before, sizeof(before)));
+		EXPECT_NE(0, write_param(path, cases[i].bad)) {
+			TH_LOG("%s accepted %s", cases[i].name, cases[i].bad);
+			write_param(path, before);
+		}
+		ASSERT_EQ(0, read_param(path, after, sizeof(after)));
+		EXPECT_STREQ(before, after);
+	}
 }
 
 /* ------------------------------------------------------------ tokens */

@@ -10,6 +10,8 @@
 
 #include "common.h"
 
+#define DICT_BYTES_PARAM "/sys/module/syncmgr/parameters/max_bytes_per_user"
+
 #define BUFSZ		4096
 
 static int64_t sid(const struct sm_value *v)
@@ -806,6 +808,7 @@ TEST_F_TIMEOUT(dict, million_entries_and_memory_returns, 120)
 	unsigned long bytes0, bytes1;
 	int probe = sm_lock_create(0);
 	long slab0, slab1, slab2;
+	char saved[32];
 	int64_t t0, expect = 0;
 	uint64_t cursor = 0;
 	int got, total = 0, c;
@@ -850,9 +853,16 @@ TEST_F_TIMEOUT(dict, million_entries_and_memory_returns, 120)
 	EXPECT_EQ(n, total);
 	TH_LOG("iterated in %lld ms", (long long)elapsed_ms(t0));
 
-	/* a copy doubles it, then both go */
+	/*
+	 * A copy doubles it, then both go.  A million entries are charged
+	 * what they take (two items, the entry, its buckets: some 230 MB),
+	 * so two of them need more than the default quota for a moment.
+	 */
+	ASSERT_EQ(0, read_param(DICT_BYTES_PARAM, saved, sizeof(saved)));
+	ASSERT_EQ(0, write_param(DICT_BYTES_PARAM, "1073741824\n"));
 	t0 = now_ns();
 	c = sm_dict_copy(self->d);
+	EXPECT_EQ(0, write_param(DICT_BYTES_PARAM, saved));
 	ASSERT_LE(0, c);
 	EXPECT_EQ(n, sm_dict_len(c));
 	TH_LOG("copied in %lld ms", (long long)elapsed_ms(t0));
@@ -893,6 +903,35 @@ TEST_F(dict, clear_frees_bytes)
 	EXPECT_EQ(0, sm_dict_len(self->d));
 	ASSERT_EQ(0, set_ii(self->d, 1, 1));
 	EXPECT_EQ(1, get_i(self->d, 1));
+	close(probe);
+}
+
+/* ------------------------------------------------------------ accounting */
+
+/*
+ * Entries and buckets are charged: 1000 int -> int entries cost at least
+ * two items (48 bytes each), the entry (72) and a bucket pointer each.
+ */
+TEST(dict_entries_and_buckets_are_charged)
+{
+	int probe = sm_event_create(0), d;
+	unsigned long b0, b1;
+
+	ASSERT_LE(0, probe);
+	b0 = user_bytes(probe);
+	d = sm_dict_create(0);
+	ASSERT_LE(0, d);
+	for (int i = 0; i < 1000; i++) {
+		struct sm_value k = sm_int(i), v = sm_int(-i);
+
+		ASSERT_EQ(0, sm_dict_set(d, &k, &v));
+	}
+	b1 = user_bytes(probe);
+	EXPECT_LE(b0 + 1000UL * (2 * 48 + 72 + 8), b1) {
+		TH_LOG("1000 entries charged %lu bytes", b1 - b0);
+	}
+	close(d);
+	EXPECT_EQ(b0, user_bytes(probe));
 	close(probe);
 }
 

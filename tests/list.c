@@ -901,4 +901,101 @@ TEST(stress_appends_from_processes_exact)
 	close(l);
 }
 
+/* ------------------------------------------------------------ accounting */
+
+#define LIST_BYTES_PARAM "/sys/module/syncmgr/parameters/max_bytes_per_user"
+/* What a stored item costs at least: struct syncmgr_item (48 bytes). */
+#define ITEM_MIN	48
+
+/* A /proc/meminfo figure in KiB (key with its colon), or -1. */
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			v = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * The list's slots are charged with its items: n ints cost at least n
+ * items and n pointers, and all of it returns on close.
+ */
+TEST(list_slots_are_charged)
+{
+	struct sm_value v[100];
+	int probe = sm_event_create(0), l;
+	unsigned long b0, b1;
+
+	ASSERT_LE(0, probe);
+	b0 = user_bytes(probe);
+	l = sm_list_create(0);
+	ASSERT_LE(0, l);
+	for (int i = 0; i < 100; i++)
+		v[i] = sm_int(i);
+	for (int k = 0; k < 100; k++)
+		ASSERT_EQ(0, sm_list_extend(l, v, 100));
+	b1 = user_bytes(probe);
+	EXPECT_LE(b0 + 10000UL * (ITEM_MIN + 8), b1) {
+		TH_LOG("10000 ints charged %lu bytes", b1 - b0);
+	}
+	close(l);
+	EXPECT_EQ(b0, user_bytes(probe));
+	close(probe);
+}
+
+/*
+ * l *= n beyond the byte quota: EDQUOT, and the list keeps its length,
+ * its capacity (no 32 MiB of slots left behind) and its charges.
+ */
+TEST(list_failed_repeat_changes_nothing)
+{
+	int probe = sm_event_create(0), l;
+	struct sm_value one = sm_int(7);
+	unsigned long start, b0, b1;
+	long vm0, vm1;
+	char saved[32];
+
+	ASSERT_LE(0, probe);
+	start = user_bytes(probe);
+	ASSERT_EQ(0, read_param(LIST_BYTES_PARAM, saved, sizeof(saved)));
+	if (write_param(LIST_BYTES_PARAM, "1048576\n"))
+		SKIP(return, "%s is not writable", LIST_BYTES_PARAM);
+	l = sm_list_create(0);
+	ASSERT_LE(0, l);
+	ASSERT_EQ(0, sm_list_append(l, &one));
+	b0 = user_bytes(probe);
+	vm0 = meminfo_kb("VmallocUsed:");
+	EXPECT_EQ(-EDQUOT, sm_list_repeat(l, 1 << 22));
+	vm1 = meminfo_kb("VmallocUsed:");
+	b1 = user_bytes(probe);
+	EXPECT_EQ(1, sm_list_len(l));
+	EXPECT_EQ(b0, b1);
+	EXPECT_GT(4096, vm1 - vm0) {
+		TH_LOG("VmallocUsed grew by %ld KiB", vm1 - vm0);
+	}
+	/* Appending beyond the quota fails the same way, charged. */
+	for (int i = 0; i < 100000; i++) {
+		int r = sm_list_append(l, &one);
+
+		if (r) {
+			EXPECT_EQ(-EDQUOT, r);
+			break;
+		}
+	}
+	EXPECT_GE(1048576UL, user_bytes(probe));
+	EXPECT_EQ(0, write_param(LIST_BYTES_PARAM, saved));
+	close(l);
+	EXPECT_EQ(start, user_bytes(probe));
+	close(probe);
+}
+
 TEST_HARNESS_MAIN

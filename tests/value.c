@@ -98,20 +98,24 @@ TEST(value_holds_any_kind_and_keeps_its_typecode)
 TEST(value_scalars_charged_as_items)
 {
 	struct sm_value i = sm_int(5), n = sm_none(), f = sm_double(0.5),
-			s = sm_str("hello"), b = sm_bool(1);
-	int probe = sm_lock_create(0), v = sm_value_create('i', NULL, 0);
+			s = sm_str("a string longer than a number's item"),
+			b = sm_bool(1);
+	int probe = sm_lock_create(0), v;
 	struct sm_value seven = sm_int(7), out;
 	char mem[64];
 	struct sm_buf buf = { mem, sizeof(mem), 0 };
-	unsigned long b0, b1;
+	unsigned long base, b0, b1;
 	int64_t old;
 	pid_t pid;
 	int st;
 
 	ASSERT_LE(0, probe);
+	base = user_bytes(probe);	/* the Value itself is charged too */
+	v = sm_value_create('i', NULL, 0);
 	ASSERT_LE(0, v);
 	b0 = user_bytes(probe);
 	ASSERT_NE(~0UL, b0);
+	EXPECT_LT(base, b0);
 	ASSERT_EQ(0, sm_value_set(v, &i));
 	b1 = user_bytes(probe);
 	EXPECT_LT(b0, b1);
@@ -131,16 +135,19 @@ TEST(value_scalars_charged_as_items)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		unsigned long m0;
 		int mine;
 
 		if (setuid(65534))
 			_exit(10);
+		/* Its own lock is charged too: count from there. */
 		mine = sm_lock_create(0);
-		if (mine < 0 || user_bytes(mine) != 0)
+		m0 = user_bytes(mine);
+		if (mine < 0 || m0 == ~0UL)
 			_exit(11);
 		if (sm_value_add(v, 1, NULL))
 			_exit(12);
-		_exit(user_bytes(mine) == b1 - b0 ? 0 : 13);
+		_exit(user_bytes(mine) - m0 == b1 - b0 ? 0 : 13);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
 	EXPECT_EQ(0, WEXITSTATUS(st));
@@ -148,7 +155,7 @@ TEST(value_scalars_charged_as_items)
 	ASSERT_EQ(0, sm_value_set(v, &i));
 	EXPECT_EQ(b1, user_bytes(probe));
 	close(v);
-	EXPECT_EQ(b0, user_bytes(probe));
+	EXPECT_EQ(base, user_bytes(probe));
 	close(probe);
 }
 
@@ -997,6 +1004,98 @@ TEST(stress_array_element_adds_are_exact)
 		total += out[i].i;
 	}
 	EXPECT_EQ((int64_t)NPROCS * ADD_ROUNDS, total);
+	close(a);
+}
+
+
+/* A /proc/meminfo figure in KiB (key with its colon), or -1. */
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			v = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * Sixteen Values of 1 MiB each: what they take from the machine is what
+ * they are charged (a 1 MiB value is not a 2 MiB kmalloc charged 1 MiB).
+ */
+TEST(value_large_charge_is_true_size)
+{
+	size_t size = 1 << 20;
+	char *buf = malloc(size);
+	int probe = sm_event_create(0), v[16];
+	struct sm_value val;
+	unsigned long b0, b1;
+	long free0, free1, taken;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_LE(0, probe);
+	memset(buf, 'x', size);
+	val = sm_bytes(buf, size);
+	for (int i = 0; i < 16; i++) {
+		v[i] = sm_value_create('z', NULL, 0);
+		ASSERT_LE(0, v[i]);
+	}
+	b0 = user_bytes(probe);
+	free0 = meminfo_kb("MemFree:");
+	for (int i = 0; i < 16; i++)
+		ASSERT_EQ(0, sm_value_set(v[i], &val));
+	free1 = meminfo_kb("MemFree:");
+	b1 = user_bytes(probe);
+	taken = (free0 - free1) * 1024;
+	EXPECT_LE(16UL * size, b1 - b0);
+	EXPECT_GE(16UL * (size + 16384), b1 - b0);
+	EXPECT_GE((long)(b1 - b0) + (2L << 20), taken) {
+		TH_LOG("charged %lu, MemFree fell by %ld", b1 - b0, taken);
+	}
+	for (int i = 0; i < 16; i++)
+		close(v[i]);
+	free(buf);
+	close(probe);
+}
+
+#define VALUE_BYTES_PARAM "/sys/module/syncmgr/parameters/max_bytes_per_user"
+
+/*
+ * STORE of a whole huge Array with a count its input cannot hold fails
+ * before anything is allocated (no count x 8 bytes, no warning).
+ */
+TEST(array_store_huge_count_checks_input_first)
+{
+	struct sm_value one = sm_int(1);
+	struct syncmgr_data d;
+	unsigned int n = 300u << 20;
+	char saved[32];
+	int a, r;
+
+	ASSERT_EQ(0, read_param(VALUE_BYTES_PARAM, saved, sizeof(saved)));
+	if (write_param(VALUE_BYTES_PARAM, "1073741824\n"))
+		SKIP(return, "%s is not writable", VALUE_BYTES_PARAM);
+	a = sm_array_create('b', NULL, n, 0);
+	EXPECT_EQ(0, write_param(VALUE_BYTES_PARAM, saved));
+	if (a == -ENOMEM)
+		SKIP(return, "no room for a %u-byte Array", n);
+	ASSERT_LE(0, a);
+	memset(&d, 0, sizeof(d));
+	d.in = (uintptr_t)&one;
+	d.in_size = sizeof(struct syncmgr_value);
+	d.count = n;
+	d.step = 1;
+	d.flags = SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP;
+	r = ioctl(a, SYNCMGR_IOC_STORE, &d);
+	EXPECT_EQ(-1, r);
+	EXPECT_EQ(EINVAL, errno);
 	close(a);
 }
 
