@@ -584,6 +584,7 @@ struct generations {
 	pid_t pid[MAX_PROCS];
 	atomic_int stop;	/* the pest stops */
 	atomic_int interrupted;	/* waits that returned EINTR (retried) */
+	atomic_int sent;	/* signals and stops the pest sent */
 };
 
 struct party {
@@ -597,6 +598,9 @@ static int count_cycle(void *arg)
 	int k = atomic_load(&g->cycles);
 
 	g->runner[k] = getpid();
+	/* Under fire, an action that lasts: signals land while it runs. */
+	if (g->pester)
+		usleep(500);
 	atomic_fetch_add(&g->cycles, 1);
 	return 0;
 }
@@ -668,7 +672,8 @@ static int pest(void *arg)
 			usleep(rand_r(&seed) % 2000);
 			kill(p, SIGCONT);
 		}
-		usleep(rand_r(&seed) % 3000);
+		atomic_fetch_add(&g->sent, 1);
+		usleep(rand_r(&seed) % 500);
 	}
 	return 0;
 }
@@ -709,8 +714,8 @@ static void run_generations(struct __test_metadata *_metadata, int nproc,
 		atomic_store(&g->stop, 1);
 		pest_res = wait_child(pest_pid, WAKE_MS);
 		EXPECT_EQ(0, pest_res);
-		TH_LOG("%d waits interrupted and retried",
-		       atomic_load(&g->interrupted));
+		TH_LOG("%d signals and stops sent, %d waits interrupted",
+		       atomic_load(&g->sent), atomic_load(&g->interrupted));
 	}
 	for (int i = 0; i < nproc; i++) {
 		EXPECT_EQ(0, wait_child(pid[i], 25000));
