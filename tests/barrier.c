@@ -9,7 +9,7 @@
 #define TIMEOUT_MS	200
 #define LONG_NS		(10 * WAKE_MS * MS)	/* a bound that never expires */
 /* A deadline that outlasts setting up a cycle, yet expires in its action. */
-#define DEADLINE_MS	(1000 * slow_factor())
+#define DEADLINE_MS	(2000 * slow_factor())
 
 static struct timed_call wait_call(int b)
 {
