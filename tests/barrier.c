@@ -8,6 +8,8 @@
 
 #define TIMEOUT_MS	200
 #define LONG_NS		(10 * WAKE_MS * MS)	/* a bound that never expires */
+/* A deadline that outlasts setting up a cycle, yet expires in its action. */
+#define DEADLINE_MS	(2000 * slow_factor())
 
 static struct timed_call wait_call(int b)
 {
@@ -284,6 +286,281 @@ TEST(action_runner_killed_in_action_breaks_the_barrier)
 }
 
 /*
+ * Something done to the cycle's other parties while the last arriver (this
+ * process) runs the action: the action calls poke(ctx), then reports ok.
+ */
+struct in_action {
+	int barrier;
+	pid_t victim;		/* a party of the cycle in action */
+	int sig;		/* sent to it, 0: none */
+	bool next_party;	/* then a party of the next cycle arrives */
+	bool reset;		/* then the barrier is reset */
+	bool until_victim_returns;	/* hold the action until then */
+	int *victim_res;
+	struct waiters next;	/* that party */
+	int ran;		/* the action ran */
+	int next_arrived;	/* the next party was seen blocked */
+};
+
+static int act_on_parties(void *arg)
+{
+	struct in_action *ia = arg;
+	struct timed_call c = wait_call(ia->barrier);
+	int before = sm_barrier_n_waiting(ia->barrier);
+
+	ia->ran = 1;
+	if (ia->sig)
+		kill(ia->victim, ia->sig);
+	/* Time for the victim to act on it: leave, stop or die. */
+	sleep_ms(BLOCKED_MS);
+	if (ia->until_victim_returns)
+		result_within(ia->victim_res, WAKE_MS);
+	if (ia->next_party) {
+		before = sm_barrier_n_waiting(ia->barrier);
+		ia->next_arrived = waiters_start(&ia->next, &c, 1) &&
+				   wait_waiters(ia->barrier, before + 1);
+	}
+	if (ia->reset)
+		sm_barrier_reset(ia->barrier);
+	return 0;
+}
+
+/*
+ * A barrier of three with an action: two children block in it (the first,
+ * the victim, with a SIGUSR1 handler without SA_RESTART, as Python's), then
+ * this process arrives last and runs act_on_parties().  Returns this
+ * process's wait result; the children are left to the caller.
+ */
+static int cycle_with_action(struct __test_metadata *_metadata,
+			     struct in_action *ia, struct waiters *victim,
+			     struct waiters *other, int64_t victim_timeout_ns)
+{
+	struct timed_call c = wait_call(ia->barrier);
+	int ret;
+
+	ASSERT_EQ(0, sm_barrier_set_action(ia->barrier, ok_action, NULL));
+	c.catch_sig = SIGUSR1;
+	c.timeout_ns = victim_timeout_ns;
+	ASSERT_TRUE(waiters_start(victim, &c, 1));
+	c = wait_call(ia->barrier);
+	ASSERT_TRUE(waiters_start(other, &c, 1));
+	ASSERT_TRUE(wait_waiters(ia->barrier, 2));
+	ia->victim = victim->pid[0];
+	ia->victim_res = &victim->res[0];
+	ASSERT_EQ(0, sm_barrier_set_action(ia->barrier, act_on_parties, ia));
+	ret = sm_barrier_wait(ia->barrier, LONG_NS);
+	EXPECT_EQ(1, ia->ran);
+	/* Later cycles run a plain action. */
+	EXPECT_EQ(0, sm_barrier_set_action(ia->barrier, ok_action, NULL));
+	return ret;
+}
+
+/*
+ * (a) A party of the cycle in action is signalled: once the action runs the
+ * cycle's parties are through the barrier, so it keeps its place, gets its
+ * index when the action reports, and its handler runs after the call.
+ */
+TEST(signal_during_action_keeps_the_party_in_its_cycle)
+{
+	struct in_action *ia = shared_mem(sizeof(*ia));
+	struct waiters victim, other;
+
+	ASSERT_NE(NULL, ia);
+	ia->barrier = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
+	ASSERT_LE(0, ia->barrier);
+	ia->sig = SIGUSR1;
+	EXPECT_EQ(2, cycle_with_action(_metadata, ia, &victim, &other,
+				       SM_FOREVER));
+	waiters_expect(_metadata, &victim, 0);
+	waiters_expect(_metadata, &other, 1);
+	EXPECT_EQ(0, sm_barrier_broken(ia->barrier));
+	EXPECT_EQ(0, sm_barrier_n_waiting(ia->barrier));
+	complete_cycle(_metadata, ia->barrier, 3);
+	close(ia->barrier);
+}
+
+/* True once the child is reported stopped, within WAKE_MS. */
+static bool stopped_within(pid_t pid)
+{
+	int64_t end = now_ns() + WAKE_MS * MS;
+	int status;
+
+	do {
+		pid_t r = waitpid(pid, &status, WNOHANG | WUNTRACED);
+
+		if (r == pid)
+			return WIFSTOPPED(status);
+		if (r < 0)
+			return false;
+		sleep_ms(1);
+	} while (now_ns() < end);
+	return false;
+}
+
+/*
+ * (b) A party of the cycle in action is stopped (Ctrl-Z, a debugger): the
+ * barrier does not break; the party stops once its cycle is released and,
+ * continued, returns its index.
+ */
+TEST(stop_during_action_keeps_the_party_in_its_cycle)
+{
+	struct in_action *ia = shared_mem(sizeof(*ia));
+	struct waiters victim, other;
+
+	ASSERT_NE(NULL, ia);
+	ia->barrier = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
+	ASSERT_LE(0, ia->barrier);
+	ia->sig = SIGSTOP;
+	EXPECT_EQ(2, cycle_with_action(_metadata, ia, &victim, &other,
+				       SM_FOREVER));
+	waiters_expect(_metadata, &other, 1);
+	EXPECT_TRUE(stopped_within(victim.pid[0]));
+	EXPECT_EQ(NO_RESULT, __atomic_load_n(&victim.res[0], __ATOMIC_SEQ_CST));
+	ASSERT_EQ(0, kill(victim.pid[0], SIGCONT));
+	waiters_expect(_metadata, &victim, 0);
+	EXPECT_EQ(0, sm_barrier_broken(ia->barrier));
+	EXPECT_EQ(0, sm_barrier_n_waiting(ia->barrier));
+	complete_cycle(_metadata, ia->barrier, 3);
+	close(ia->barrier);
+}
+
+/*
+ * (c) A party of the next cycle arrives while the action runs, after a
+ * party of the cycle was signalled: the action's report releases exactly
+ * the cycle's parties, and the newcomer waits for the next cycle, where
+ * it is the first arriver.
+ */
+TEST(next_cycle_party_is_not_released_by_the_action)
+{
+	struct in_action *ia = shared_mem(sizeof(*ia));
+	struct timed_call c;
+	struct waiters victim, other, late;
+
+	ASSERT_NE(NULL, ia);
+	ia->barrier = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
+	ASSERT_LE(0, ia->barrier);
+	ia->sig = SIGUSR1;
+	ia->next_party = true;
+	EXPECT_EQ(2, cycle_with_action(_metadata, ia, &victim, &other,
+				       SM_FOREVER));
+	EXPECT_EQ(1, ia->next_arrived);
+	waiters_expect(_metadata, &victim, 0);
+	waiters_expect(_metadata, &other, 1);
+	EXPECT_TRUE(still_running(ia->next.pid[0], BLOCKED_MS));
+	EXPECT_EQ(NO_RESULT, __atomic_load_n(&ia->next.res[0],
+					     __ATOMIC_SEQ_CST));
+	EXPECT_EQ(1, sm_barrier_n_waiting(ia->barrier));
+
+	/* The next cycle: the newcomer, one more, then this process. */
+	c = wait_call(ia->barrier);
+	ASSERT_TRUE(waiters_start(&late, &c, 1));
+	ASSERT_TRUE(wait_waiters(ia->barrier, 2));
+	EXPECT_EQ(2, sm_barrier_wait(ia->barrier, LONG_NS));
+	waiters_expect(_metadata, &ia->next, 0);
+	waiters_expect(_metadata, &late, 1);
+	EXPECT_EQ(0, sm_barrier_broken(ia->barrier));
+	close(ia->barrier);
+}
+
+/*
+ * A party of the cycle in action whose deadline passes returns ETIMEDOUT
+ * then, signalled or not, and breaks the barrier.
+ */
+TEST(deadline_during_action_breaks_the_barrier)
+{
+	struct in_action *ia = shared_mem(sizeof(*ia));
+	struct waiters victim, other;
+	int64_t start = now_ns();
+
+	ASSERT_NE(NULL, ia);
+	ia->barrier = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
+	ASSERT_LE(0, ia->barrier);
+	ia->sig = SIGUSR1;
+	ia->until_victim_returns = true;
+	EXPECT_EQ(-EPIPE, cycle_with_action(_metadata, ia, &victim, &other,
+					    DEADLINE_MS * MS));
+	waiters_expect(_metadata, &victim, -ETIMEDOUT);
+	EXPECT_LE(DEADLINE_MS, elapsed_ms(start));
+	waiters_expect(_metadata, &other, -EPIPE);
+	EXPECT_EQ(1, sm_barrier_broken(ia->barrier));
+	close(ia->barrier);
+}
+
+/* A party of the cycle in action that is killed breaks it. */
+TEST(kill_during_action_breaks_the_barrier)
+{
+	struct in_action *ia = shared_mem(sizeof(*ia));
+	struct waiters victim, other;
+
+	ASSERT_NE(NULL, ia);
+	ia->barrier = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
+	ASSERT_LE(0, ia->barrier);
+	ia->sig = SIGKILL;
+	EXPECT_EQ(-EPIPE, cycle_with_action(_metadata, ia, &victim, &other,
+					    SM_FOREVER));
+	EXPECT_EQ(128 + SIGKILL, wait_child(victim.pid[0], WAKE_MS));
+	waiters_expect(_metadata, &other, -EPIPE);
+	EXPECT_EQ(1, sm_barrier_broken(ia->barrier));
+	close(ia->barrier);
+}
+
+/*
+ * A reset while the action runs breaks the cycle's parties, the signalled
+ * one too; the runner learns it (EPIPE) and a party of the next cycle
+ * that arrived meanwhile is broken with them.
+ */
+TEST(reset_during_action_breaks_the_whole_cycle)
+{
+	struct in_action *ia = shared_mem(sizeof(*ia));
+	struct waiters victim, other;
+
+	ASSERT_NE(NULL, ia);
+	ia->barrier = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
+	ASSERT_LE(0, ia->barrier);
+	ia->sig = SIGUSR1;
+	ia->next_party = true;
+	ia->reset = true;
+	EXPECT_EQ(-EPIPE, cycle_with_action(_metadata, ia, &victim, &other,
+					    SM_FOREVER));
+	waiters_expect(_metadata, &victim, -EPIPE);
+	waiters_expect(_metadata, &other, -EPIPE);
+	waiters_expect(_metadata, &ia->next, -EPIPE);
+	EXPECT_EQ(0, sm_barrier_broken(ia->barrier));
+	EXPECT_EQ(0, sm_barrier_n_waiting(ia->barrier));
+	complete_cycle(_metadata, ia->barrier, 3);
+	close(ia->barrier);
+}
+
+/*
+ * Before its cycle is full a signalled party leaves it (EINTR) without
+ * breaking the barrier, as a KeyboardInterrupt in Python's wait does.
+ */
+TEST(signal_before_the_cycle_is_full_leaves_it)
+{
+	int *res = shared_mem(sizeof(*res));
+	int b = sm_barrier_create(3, 0, SM_BARRIER_ACTION);
+	struct timed_call c = wait_call(b);
+	struct waiters w;
+	pid_t pid;
+
+	ASSERT_NE(NULL, res);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, sm_barrier_set_action(b, ok_action, NULL));
+	ASSERT_TRUE(waiters_start(&w, &c, 1));
+	c.catch_sig = SIGUSR1;
+	pid = spawn_waiter(&c, res, 2);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, kill(pid, SIGUSR1));
+	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
+	EXPECT_EQ(-EINTR, *res);
+	EXPECT_EQ(1, sm_barrier_n_waiting(b));
+	EXPECT_EQ(0, sm_barrier_broken(b));
+	ASSERT_EQ(0, sm_barrier_abort(b));
+	waiters_expect(_metadata, &w, -EPIPE);
+	close(b);
+}
+
+/*
  * Generations: nproc processes pass the barrier ngen times.  Each records
  * its index per generation and checks, after each pass, that no process
  * is a generation ahead or behind; with an action, that the action of the
@@ -303,6 +580,11 @@ struct generations {
 	pid_t runner[MAX_GENS];	/* process that ran each cycle's action */
 	atomic_int early;	/* released before the cycle's action ran */
 	atomic_int wrong_runner;
+	bool pester;		/* signals and stops hit the parties */
+	pid_t pid[MAX_PROCS];
+	atomic_int stop;	/* the pest stops */
+	atomic_int interrupted;	/* waits that returned EINTR (retried) */
+	atomic_int sent;	/* signals and stops the pest sent */
 };
 
 struct party {
@@ -316,6 +598,9 @@ static int count_cycle(void *arg)
 	int k = atomic_load(&g->cycles);
 
 	g->runner[k] = getpid();
+	/* Under fire, an action that lasts: signals land while it runs. */
+	if (g->pester)
+		usleep(500);
 	atomic_fetch_add(&g->cycles, 1);
 	return 0;
 }
@@ -353,6 +638,12 @@ static int pass_generations(void *arg)
 	for (int k = 0; k < g->ngen; k++) {
 		int idx = sm_barrier_wait(g->barrier, LONG_NS);
 
+		if (idx == -EINTR && g->pester) {
+			/* Out of the cycle before it was full: arrive again. */
+			atomic_fetch_add(&g->interrupted, 1);
+			k--;
+			continue;
+		}
 		if (idx < 0)
 			return idx;
 		if (idx >= g->nproc)
@@ -362,8 +653,33 @@ static int pass_generations(void *arg)
 	return 0;
 }
 
+/*
+ * Until told to stop: a SIGUSR1 (handler without SA_RESTART) or a
+ * SIGSTOP and SIGCONT a little later, to a random party, at random times.
+ */
+static int pest(void *arg)
+{
+	struct generations *g = arg;
+	unsigned int seed = getpid();
+
+	while (!atomic_load(&g->stop)) {
+		pid_t p = g->pid[rand_r(&seed) % g->nproc];
+
+		if (rand_r(&seed) & 1) {
+			kill(p, SIGUSR1);
+		} else {
+			kill(p, SIGSTOP);
+			usleep(rand_r(&seed) % 2000);
+			kill(p, SIGCONT);
+		}
+		atomic_fetch_add(&g->sent, 1);
+		usleep(rand_r(&seed) % 500);
+	}
+	return 0;
+}
+
 static void run_generations(struct __test_metadata *_metadata, int nproc,
-			    int ngen, bool with_action)
+			    int ngen, bool with_action, bool pester)
 {
 	struct generations *g = shared_mem(sizeof(*g));
 	int *res = shared_mem(nproc * sizeof(*res));
@@ -375,6 +691,10 @@ static void run_generations(struct __test_metadata *_metadata, int nproc,
 	g->nproc = nproc;
 	g->ngen = ngen;
 	g->with_action = with_action;
+	g->pester = pester;
+	/* Inherited by the parties, so that no signal finds them without. */
+	if (pester)
+		ASSERT_EQ(0, install_handler(SIGUSR1, false));
 	g->barrier = sm_barrier_create(nproc, 0,
 				       with_action ? SM_BARRIER_ACTION : 0);
 	ASSERT_LE(0, g->barrier);
@@ -382,6 +702,20 @@ static void run_generations(struct __test_metadata *_metadata, int nproc,
 		party[i] = (struct party){ .g = g, .me = i };
 		pid[i] = spawn(pass_generations, &party[i], &res[i]);
 		ASSERT_LT(0, pid[i]);
+		g->pid[i] = pid[i];
+	}
+	if (pester) {
+		int pest_res;
+		pid_t pest_pid = spawn(pest, g, NULL);
+
+		ASSERT_LT(0, pest_pid);
+		for (int i = 0; i < nproc; i++)
+			EXPECT_TRUE(result_within(&res[i], 25000));
+		atomic_store(&g->stop, 1);
+		pest_res = wait_child(pest_pid, WAKE_MS);
+		EXPECT_EQ(0, pest_res);
+		TH_LOG("%d signals and stops sent, %d waits interrupted",
+		       atomic_load(&g->sent), atomic_load(&g->interrupted));
 	}
 	for (int i = 0; i < nproc; i++) {
 		EXPECT_EQ(0, wait_child(pid[i], 25000));
@@ -404,17 +738,27 @@ static void run_generations(struct __test_metadata *_metadata, int nproc,
 
 TEST(cyclic_each_generation_is_a_permutation)
 {
-	run_generations(_metadata, 3, 10, false);
+	run_generations(_metadata, 3, 10, false, false);
 }
 
 TEST(action_runs_once_per_cycle_in_last_arriver_before_release)
 {
-	run_generations(_metadata, 3, 10, true);
+	run_generations(_metadata, 3, 10, true, false);
 }
 
 TEST(stress_four_processes_many_generations)
 {
-	run_generations(_metadata, MAX_PROCS, MAX_GENS, false);
+	run_generations(_metadata, MAX_PROCS, MAX_GENS, false, false);
+}
+
+/*
+ * Actions under fire: parties are signalled and stopped at random, also
+ * while the action runs; every cycle still runs its action once, before
+ * its release, and hands out each index once.
+ */
+TEST(action_cycles_survive_signals_and_stops)
+{
+	run_generations(_metadata, 3, stress_rounds(200), true, true);
 }
 
 TEST_HARNESS_MAIN
