@@ -6,9 +6,11 @@
  * newest one.  Tested by `make check` (6.1) and `make check-6.12`.
  *
  * Checked and found identical in 6.1 and 6.12 (nothing needed here):
- * noop_llseek (6.12 removed only no_llseek), and the sched_process_exit
- * tracepoint's prototype, TP_PROTO(struct task_struct *p), that owner.c's
- * probe follows.
+ * noop_llseek (6.12 removed only no_llseek), and the prototypes of the
+ * sched_process_exit and sched_process_exec tracepoints that owner.c's
+ * probes follow; owner.c checks those against <trace/events/sched.h> at
+ * build time (6.16 gave sched_process_exit a bool group_dead), and
+ * dkms.conf builds for 6.1 to 6.12 only.
  */
 #ifndef _SYNCMGR_COMPAT_H
 #define _SYNCMGR_COMPAT_H

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE	/* pthread_timedjoin_np */
 #include <limits.h>
 #include <sched.h>
+#include <sys/resource.h>
 
 #include "common.h"
 
@@ -970,6 +971,193 @@ TEST_F(holder_death, blocked_waiter_gets_eownerdead)
 	EXPECT_EQ(-EOWNERDEAD, *res);
 }
 
+/* ------------------------------------------------ holders that exec */
+
+/*
+ * exec ends what the old program held, as for robust futexes: the
+ * thread's RLocks, the process's Locks.  A non-leader thread that execs
+ * takes over the leader's pid; the process lives on as another program.
+ */
+#define EXEC_HELPER	"--exec-helper"
+
+/* What the holder execs into: says so on fd, then waits to be killed. */
+static int exec_helper(const char *fd)
+{
+	if (write(atoi(fd), "x", 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+}
+
+struct exec_holder {
+	int rlock, lock;
+	int pipe_w;		/* for the helper: survives exec */
+	struct board *b;
+};
+
+static void *acquire_then_exec(void *arg)
+{
+	const struct exec_holder *e = arg;
+	char fd[16];
+	int ret;
+
+	ret = sm_rlock_acquire(e->rlock, 0);
+	if (!ret)
+		ret = sm_lock_acquire(e->lock, 0);
+	if (ret)
+		return (void *)(intptr_t)ret;
+	flag_set(&e->b->ready);
+	wait_flag(&e->b->go);
+	snprintf(fd, sizeof(fd), "%d", e->pipe_w);
+	execl("/proc/self/exe", "lock", EXEC_HELPER, fd, (char *)NULL);
+	return (void *)(intptr_t)-errno;
+}
+
+/* Only returns if exec failed. */
+static int exec_from_thread(void *arg)
+{
+	pthread_t t;
+	void *ret;
+
+	if (pthread_create(&t, NULL, acquire_then_exec, arg) ||
+	    pthread_join(t, &ret))
+		return INT_MIN;
+	return (int)(intptr_t)ret;
+}
+
+static int exec_from_leader(void *arg)
+{
+	return (int)(intptr_t)acquire_then_exec(arg);
+}
+
+static void held_across_exec(struct __test_metadata *_metadata,
+			     int (*holder_fn)(void *))
+{
+	struct board *b = board_new();
+	struct exec_holder e = { sm_rlock_create(0), sm_lock_create(0), -1, b };
+	struct timed_call c = blocking_acquire(&rlock_ops, e.rlock);
+	struct syncmgr_state st;
+	pid_t holder, waiter;
+	int p[2];
+	char x;
+
+	ASSERT_NE(NULL, b);
+	ASSERT_LE(0, e.rlock);
+	ASSERT_LE(0, e.lock);
+	ASSERT_EQ(0, pipe(p));
+	e.pipe_w = p[1];
+	holder = spawn(holder_fn, &e, &b->res[0]);
+	ASSERT_LT(0, holder);
+	close(p[1]);
+	ASSERT_TRUE(counter_reaches(&b->ready, 1));
+	waiter = spawn_waiter(&c, &b->res[1], 1);
+	ASSERT_LT(0, waiter);
+
+	flag_set(&b->go);
+	ASSERT_EQ(POLLIN, poll_one(p[0], POLLIN, WAKE_MS) & POLLIN);
+	ASSERT_EQ(1, read(p[0], &x, 1));
+	/* The same process, running the helper now. */
+	EXPECT_TRUE(still_running(holder, 0));
+
+	/* The RLock's blocked waiter is woken and told. */
+	EXPECT_EQ(0, wait_child(waiter, WAKE_MS));
+	EXPECT_EQ(-EOWNERDEAD, b->res[1]);
+	/* The Lock is released and the next acquirer told. */
+	EXPECT_TRUE(owner_died_within(e.lock, WAKE_MS));
+	ASSERT_EQ(0, state_poisoned(e.lock, &st));
+	EXPECT_EQ(0U, st.value);
+	EXPECT_EQ(-EOWNERDEAD, sm_lock_acquire(e.lock, 0));
+	EXPECT_EQ(0, sm_lock_release(e.lock));
+	EXPECT_EQ(0, kill_child(holder));
+	close(p[0]);
+	close(e.rlock);
+	close(e.lock);
+}
+
+TEST(held_by_thread_that_execs_is_owner_dead)
+{
+	held_across_exec(_metadata, exec_from_thread);
+}
+
+TEST(held_by_leader_that_execs_is_owner_dead)
+{
+	held_across_exec(_metadata, exec_from_leader);
+}
+
+/* ------------------------------------- a killed holder of many locks */
+
+#define MANY_LOCKS	10000
+
+struct many {
+	int *fd;
+	struct board *b;
+};
+
+/* Every even fd a Lock (the process's), every odd one an RLock (the thread's). */
+static int acquire_all_then_pause(void *arg)
+{
+	const struct many *m = arg;
+
+	for (int i = 0; i < MANY_LOCKS; i++) {
+		int ret = i % 2 ? sm_rlock_acquire(m->fd[i], 0) :
+				  sm_lock_acquire(m->fd[i], 0);
+
+		if (ret)
+			return ret;
+	}
+	flag_set(&m->b->ready);
+	for (;;)
+		pause();
+}
+
+/* The exit path releases them all (preemptible): each next acquirer is told. */
+FIXTURE(many) {};
+FIXTURE_SETUP(many) {}
+FIXTURE_TEARDOWN(many) {}
+
+TEST_F_TIMEOUT(many, killed_holder_of_all_is_owner_dead, 120)
+{
+	struct many m = { calloc(MANY_LOCKS, sizeof(int)), board_new() };
+	rlim_t need = MANY_LOCKS + 64;
+	struct rlimit rl;
+	int bad = 0;
+	pid_t pid;
+
+	ASSERT_NE(NULL, m.fd);
+	ASSERT_NE(NULL, m.b);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = need;
+		if (rl.rlim_max < need)
+			rl.rlim_max = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			SKIP(return, "cannot raise RLIMIT_NOFILE to %lu",
+			     (unsigned long)need);
+	}
+	for (int i = 0; i < MANY_LOCKS; i++) {
+		m.fd[i] = i % 2 ? sm_rlock_create(0) : sm_lock_create(0);
+		ASSERT_LE(0, m.fd[i]);
+	}
+	pid = spawn(acquire_all_then_pause, &m, &m.b->res[0]);
+	ASSERT_LT(0, pid);
+	for (int ms = 0; !__atomic_load_n(&m.b->ready, __ATOMIC_SEQ_CST); ms++) {
+		ASSERT_EQ(NO_RESULT, m.b->res[0]);
+		ASSERT_GT(60000 * slow_factor(), ms);
+		sleep_ms(1);
+	}
+	ASSERT_EQ(0, kill_child(pid));
+	for (int i = 0; i < MANY_LOCKS; i++) {
+		int ret = i % 2 ? sm_rlock_acquire(m.fd[i], 0) :
+				  sm_lock_acquire(m.fd[i], 0);
+
+		if (ret != -EOWNERDEAD && bad++ < 5)
+			TH_LOG("lock %d: %d", i, ret);
+		close(m.fd[i]);
+	}
+	EXPECT_EQ(0, bad);
+	free(m.fd);
+}
+
 /* ------------------------------------------------------- bad input */
 
 static int dev_ioctl(unsigned long cmd, void *arg)
@@ -1096,4 +1284,10 @@ TEST(bad_release_is_einval_and_changes_nothing)
 	}
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	/* The program a holder execs into (held_across_exec). */
+	if (argc == 3 && !strcmp(argv[1], EXEC_HELPER))
+		return exec_helper(argv[2]);
+	return test_harness_run(argc, argv);
+}
