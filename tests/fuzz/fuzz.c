@@ -1294,9 +1294,15 @@ static void op_array(void)
 		break;
 	case 2:
 		r = account(sm_array_get(a, i, &out[0]));
-		if (r == 0 && out[0].type != SYNCMGR_VAL_INT &&
-		    out[0].type != SYNCMGR_VAL_DOUBLE)
+		/*
+		 * libsync does not check the type: on a Value (index 0) this
+		 * is the Value's content, a handle included.
+		 */
+		if (r == 0 && ent_of(a) && ent_of(a)->type == SYNCMGR_TYPE_ARRAY &&
+		    out[0].type != SYNCMGR_VAL_INT && out[0].type != SYNCMGR_VAL_DOUBLE)
 			bad("array element of type %d", out[0].type);
+		if (r == 0 && out[0].type == SYNCMGR_VAL_HANDLE)
+			take_out(out, 1);
 		break;
 	case 3:
 		account(sm_array_set(a, i, rn(6) ? &v[0] : &(struct sm_value){
@@ -2236,6 +2242,7 @@ int main(int argc, char **argv)
 	uint64_t gen = 0, total;
 	int64_t end_ns, last_progress, last_kill, elapsed, overdue_ns = 0;
 	bool overdue = false;
+	unsigned int scan_tick = 0;
 	int pass = 0, fail = 0, tn = 0;
 	bool hung_ok, exit_ok, budget_ok, mem_ok, calls_ok;
 
@@ -2366,6 +2373,9 @@ int main(int argc, char **argv)
 
 			if (pid <= 0)
 				continue;
+			if ((op < 0 || n - since < (int64_t)cfg.hang_s * 1000 * MS) &&
+			    !(++scan_tick % 64 == 0 || atomic_load(&sh->stop)))
+				continue;
 			if (proc_gone(pid)) {
 				/* killed before it could give its slot back */
 				int z = pid;
@@ -2452,7 +2462,7 @@ int main(int argc, char **argv)
 			/* signals and kills */
 			int i = rn(nworkers);
 
-			if (w[i].pid > 0 && rn(3) == 0) {
+			if (w[i].pid > 0 && rn(2) == 0) {
 				kill(w[i].pid, SIGUSR1);
 				atomic_fetch_add(&sh->sigs, 1);
 			}
@@ -2470,7 +2480,7 @@ int main(int argc, char **argv)
 			       atomic_load(&sh->calls), (int64_t)((n - t_start) / 1000000000));
 			last_progress = n;
 		}
-		usleep(5000);
+		usleep(20000);
 	}
 	elapsed = now_ns() - t_start;
 	/* grandchildren die with their worker (PDEATHSIG); wait for them too */
