@@ -246,9 +246,10 @@ check-debug-run: lib tests examples
 FUZZ_KERNEL  ?= debug
 FUZZ_CALLS   ?= 10000000
 FUZZ_SECONDS ?= 0
-FUZZ_TIMEOUT ?= 43200
+FUZZ_TIMEOUT ?= 86400
 FUZZ_ENV      = -e FUZZ_CALLS=$(FUZZ_CALLS) -e FUZZ_SECONDS=$(FUZZ_SECONDS) \
 		$(if $(FUZZ_SEED),-e FUZZ_SEED=$(FUZZ_SEED)) $(if $(FUZZ_PROCS),-e FUZZ_PROCS=$(FUZZ_PROCS)) \
+		$(if $(FUZZ_SKIP),-e FUZZ_SKIP=$(FUZZ_SKIP)) \
 		-e TEST_TIMEOUT=$(FUZZ_TIMEOUT) -e MEMPROBE=$(MEMPROBE)
 ifeq ($(FUZZ_KERNEL),debug)
 fuzz: DEBUG_TREE := $(shell tools/build-debug-kernel --tree)

@@ -89,7 +89,8 @@ struct slot {
 };
 
 struct shared {
-	_Atomic uint64_t calls;
+	_Atomic uint64_t calls;		/* syncmgr calls (libsync or ioctl) */
+	_Atomic uint64_t ops;		/* fuzzer operations (1 or more calls) */
 	_Atomic int stop;
 	_Atomic uint64_t err[NERR];
 	_Atomic uint64_t bad;		/* impossible results, bad errnos */
@@ -193,6 +194,7 @@ static int account(int r)
 {
 	int e = r < 0 ? -r : 0;
 
+	atomic_fetch_add(&sh->calls, 1);
 	atomic_fetch_add(&sh->err[e < NERR ? e : NERR - 1], 1);
 	if (r < 0 && !errno_ok(e))
 		bad("unexpected errno %d (%s)", e, strerror(e));
@@ -2075,7 +2077,7 @@ static void do_calls(uint64_t max)
 			break;
 		if (i % 2000 == 1999)
 			sweep_fds(false);
-		atomic_fetch_add(&sh->calls, 1);
+		atomic_fetch_add(&sh->ops, 1);
 		one_call();
 		if (one_in(500))
 			handlers();
@@ -2523,10 +2525,10 @@ int main(int argc, char **argv)
 	calls_ok = !atomic_load(&sh->bad);
 	exit_ok = exit_ok && !atomic_load(&sh->crashes);
 
-	printf("# calls %" PRIu64 " in %.1f s: %.0f calls/s; forks %" PRIu64
+	printf("# calls %" PRIu64 " (%" PRIu64 " ops) in %.1f s: %.0f calls/s; forks %" PRIu64
 	       " SIGKILLs %" PRIu64 " SIGUSR1s %" PRIu64 " fds passed %" PRIu64
 	       " nestings %" PRIu64 " cycle attempts %" PRIu64 " cond stalls %" PRIu64 "\n",
-	       total, elapsed / 1e9, total / (elapsed / 1e9),
+	       total, atomic_load(&sh->ops), elapsed / 1e9, total / (elapsed / 1e9),
 	       atomic_load(&sh->forks), atomic_load(&sh->kills), atomic_load(&sh->sigs),
 	       atomic_load(&sh->passed), atomic_load(&sh->nested),
 	       atomic_load(&sh->cycles), atomic_load(&sh->cond_stalls));
