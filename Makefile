@@ -50,6 +50,8 @@ LIB_SO    := libsync/libsync.so.1
 LIB_A     := libsync/libsync.a
 TESTS     := $(patsubst tests/%.c,tests/bin/%,$(wildcard tests/*.c))
 MEMPROBE  := tests/bin/guest/memprobe
+# The fuzzer (tests/fuzz/README): a short run in every suite, make fuzz long.
+FUZZ      := tests/bin/fuzz
 # The Python package's unittest suite (python/tests), counted like a test program.
 PYSUITE   := tests/python-suite
 EXAMPLES  := $(patsubst examples/%.c,examples/bin/%,$(wildcard examples/*.c))
@@ -68,6 +70,7 @@ GUEST      = tests/guest/run -k $(KVER)
 .PHONY: all module lib tests examples check check-6.12 check-debug check-all \
 	demo bench shell install uninstall \
 	dkms-source dkms-build dkms-install checkpatch setup clean help need-kver
+.PHONY: fuzz
 
 all: module lib tests examples
 
@@ -87,6 +90,8 @@ help:
 	@echo '  demo           setup, build, run examples/bin/demo in the guest'
 	@echo '  bench          benchmarks in the guest against SyncManager and the kernel'"'"'s'
 	@echo '                 primitives: build/bench/results.{md,csv}, PNGs (BENCHMARKS.md)'
+	@echo '  fuzz           tests/bin/fuzz, FUZZ_CALLS (default 10 M) random calls on the debug kernel, dmesg'
+	@echo '                 checked (FUZZ_KERNEL=guest: on the KVER guest; FUZZ_SECONDS, FUZZ_SEED, FUZZ_PROCS)'
 	@echo '  shell          interactive shell in the guest, module loaded, cwd = this directory'
 	@echo '  install        libsync, headers, pkg-config, udev rule, modules-load.d, man pages'
 	@echo '                 (DESTDIR, PREFIX=/usr/local, LIBDIR, INCLUDEDIR, MANDIR; no dkms/depmod/udevadm)'
@@ -134,6 +139,7 @@ libsync/libsync.pc: libsync/libsync.pc.in VERSION
 
 # --- tests and examples (static against libsync.a) -------------------------------
 tests: $(TESTS) $(MEMPROBE)
+tests: $(FUZZ)
 
 # Run around every test program by run-suite: module memory must return.
 $(MEMPROBE): tests/guest/memprobe.c $(LIB_A) $(LIB_HDRS)
@@ -142,6 +148,17 @@ $(MEMPROBE): tests/guest/memprobe.c $(LIB_A) $(LIB_HDRS)
 
 tests/bin/%: tests/%.c $(LIB_A) $(wildcard tests/*.h) $(LIB_HDRS)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "$(KSFT_DIR)/kselftest_harness.h missing: run tools/setup" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
+
+$(FUZZ): tests/fuzz/fuzz.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
+
+# What the fuzzer found, as kselftest programs (not in the suite: they can
+# panic a kernel without the fix); tests/fuzz/README.
+tests: tests/bin/fuzz-deep-free
+tests/bin/fuzz-%: tests/fuzz/%.c $(LIB_A) $(wildcard tests/*.h) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
 
@@ -193,7 +210,7 @@ check:
 .PHONY: check-run
 check-run: need-kver dkms-build lib tests examples
 	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) --dmesg $(CHECK_DMESG) -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
-		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS) $(PYSUITE)
+		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS) $(PYSUITE) $(FUZZ)
 
 # The same suite on Debian's 6.12 kernel (tools/setup installs it).
 check-6.12:
@@ -219,7 +236,34 @@ check-debug-run: lib tests examples
 	tests/guest/run --kernel-tree $(DEBUG_TREE) -t $(DEBUG_GUEST_TIMEOUT) -v \
 		-m build/kmod-$$(cat $(DEBUG_TREE)/include/config/kernel.release)/syncmgr.ko \
 		--dmesg build/check-debug-dmesg.log -e TEST_TIMEOUT=$(DEBUG_TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) \
-		-- tests/guest/run-suite $(TESTS)
+		-- tests/guest/run-suite $(TESTS) $(FUZZ)
+
+# fuzz: the fuzzer long, FUZZ_CALLS random calls (>= 10 M for a release) on
+# the debug kernel (built by tools/build-debug-kernel, not here), through
+# run-suite (module memory must return) and tests/guest/run's kernel log
+# check.  FUZZ_KERNEL=guest runs it on the KVER guest instead (6.1 unless
+# KVER says otherwise).  FUZZ_TIMEOUT bounds the run (seconds).
+FUZZ_KERNEL  ?= debug
+FUZZ_CALLS   ?= 10000000
+FUZZ_SECONDS ?= 0
+FUZZ_TIMEOUT ?= 86400
+FUZZ_ENV      = -e FUZZ_CALLS=$(FUZZ_CALLS) -e FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		$(if $(FUZZ_SEED),-e FUZZ_SEED=$(FUZZ_SEED)) $(if $(FUZZ_PROCS),-e FUZZ_PROCS=$(FUZZ_PROCS)) \
+		$(if $(FUZZ_SKIP),-e FUZZ_SKIP=$(FUZZ_SKIP)) \
+		-e TEST_TIMEOUT=$(FUZZ_TIMEOUT) -e MEMPROBE=$(MEMPROBE)
+ifeq ($(FUZZ_KERNEL),debug)
+fuzz: DEBUG_TREE := $(shell tools/build-debug-kernel --tree)
+fuzz: lib $(FUZZ) $(MEMPROBE)
+	@test -r $(DEBUG_TREE)/arch/x86/boot/bzImage || { echo "make fuzz: no debug kernel in $(DEBUG_TREE): run tools/build-debug-kernel first (or make fuzz FUZZ_KERNEL=guest)" >&2; exit 1; }
+	KDIR=$(DEBUG_TREE) tools/build-module $$(cat $(DEBUG_TREE)/include/config/kernel.release)
+	tests/guest/run --kernel-tree $(DEBUG_TREE) -t $$(($(FUZZ_TIMEOUT) + 600)) -v \
+		-m build/kmod-$$(cat $(DEBUG_TREE)/include/config/kernel.release)/syncmgr.ko \
+		--dmesg build/fuzz-dmesg.log $(FUZZ_ENV) -- tests/guest/run-suite $(FUZZ)
+else
+fuzz: module lib $(FUZZ) $(MEMPROBE)
+	$(GUEST) -t $$(($(FUZZ_TIMEOUT) + 600)) --dmesg build/fuzz-dmesg.log $(FUZZ_ENV) \
+		-- tests/guest/run-suite $(FUZZ)
+endif
 
 # All three; each one's "N passed, N failed" line, then the sums.
 check-all:
