@@ -155,13 +155,6 @@ $(FUZZ): tests/fuzz/fuzz.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
 
-# What the fuzzer found, as kselftest programs (not in the suite: they can
-# panic a kernel without the fix); tests/fuzz/README.
-tests: tests/bin/fuzz-deep-free
-tests/bin/fuzz-%: tests/fuzz/%.c $(LIB_A) $(wildcard tests/*.h) $(LIB_HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
-
 examples: $(EXAMPLES)
 
 examples/bin/%: examples/%.c $(LIB_A) $(LIB_HDRS)
