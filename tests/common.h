@@ -191,10 +191,11 @@ static inline int install_handler(int sig, bool restart)
 }
 
 /* Bytes of stored values the calling user has (fdinfo of any object fd). */
-static inline unsigned long user_bytes(int fd)
+/* A number from fd's fdinfo ("syncmgr-user-bytes"), ~0UL if missing. */
+static inline unsigned long fdinfo_number(int fd, const char *key)
 {
-	char path[64], line[256];
-	unsigned long v = ~0UL;
+	char path[64], line[256], name[64];
+	unsigned long v = ~0UL, n;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
@@ -202,8 +203,39 @@ static inline unsigned long user_bytes(int fd)
 	if (!f)
 		return v;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "syncmgr-user-bytes: %lu", &v) == 1)
+		if (sscanf(line, "%63[^:]: %lu", name, &n) == 2 &&
+		    !strcmp(name, key)) {
+			v = n;
 			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static inline unsigned long user_bytes(int fd)
+{
+	return fdinfo_number(fd, "syncmgr-user-bytes");
+}
+
+static inline unsigned long user_objects(int fd)
+{
+	return fdinfo_number(fd, "syncmgr-user-objects");
+}
+
+/* A /proc/meminfo figure in KiB (key with its colon), or -1. */
+static inline long meminfo_kb(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			v = strtol(line + strlen(key), NULL, 10);
+			break;
+		}
 	fclose(f);
 	return v;
 }

@@ -586,41 +586,9 @@ TEST_F(quota, objects_of_an_exited_child_are_freed)
  * the quota is not multiplied by the 65536 uids of a subordinate range.
  */
 struct ns_fill {
-	int count;
+	struct filler fill;
 	int err;
 };
-
-/*
- * unshare(CLONE_NEWUSER) is refused in a chroot (the test guest runs in
- * one): in a mount namespace of our own, make the current root the
- * namespace's root (pivot_root onto a bind mount of it).
- */
-static int leave_chroot(void)
-{
-	char dir[] = "/tmp/syncmgr-root-XXXXXX";
-
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    !mkdtemp(dir) ||
-	    mount("/", dir, NULL, MS_BIND | MS_REC, NULL) || chdir(dir) ||
-	    syscall(SYS_pivot_root, ".", ".") ||
-	    umount2(".", MNT_DETACH) || chdir("/"))
-		return -errno;
-	return 0;
-}
-
-static int ns_child(void *arg)
-{
-	struct ns_fill *f = arg;
-	int r;
-
-	for (f->count = 0; f->count < FILL_MAX; f->count++) {
-		r = sm_event_create(0);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
 
 TEST_F(quota, a_user_namespace_counts_against_its_creator)
 {
@@ -646,8 +614,7 @@ TEST_F(quota, a_user_namespace_counts_against_its_creator)
 	if (!pid) {
 		close(go[1]);
 		close(ready[0]);
-		if (unshare(CLONE_NEWUSER) && (leave_chroot() ||
-					       unshare(CLONE_NEWUSER))) {
+		if (unshare(CLONE_NEWUSER)) {
 			f->err = errno;
 			_exit(2);
 		}
@@ -659,7 +626,7 @@ TEST_F(quota, a_user_namespace_counts_against_its_creator)
 			f->err = errno;
 			_exit(4);
 		}
-		f->err = ns_child(f);
+		f->err = fill_and_exit(&f->fill);
 		if (setresuid(1, 1, 1))
 			_exit(5);
 		_exit(sm_event_create(0) == -EDQUOT ? 0 : 6);
@@ -680,12 +647,12 @@ TEST_F(quota, a_user_namespace_counts_against_its_creator)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) {
-		TH_LOG("child err %d, made %d", f->err, f->count);
+		TH_LOG("child err %d, made %d", f->err, f->fill.count);
 	}
 	EXPECT_EQ(-EDQUOT, f->err);
 	/* The creator had QUOTA / 2 (and the fixture's nothing else). */
-	EXPECT_GE(QUOTA - QUOTA / 2, f->count);
-	EXPECT_LT(0, f->count);
+	EXPECT_GE(QUOTA - QUOTA / 2, f->fill.count);
+	EXPECT_LT(0, f->fill.count);
 	close(go[1]);
 	close(ready[0]);
 }

@@ -907,23 +907,6 @@ TEST(stress_appends_from_processes_exact)
 /* What a stored item costs at least: struct syncmgr_item (48 bytes). */
 #define ITEM_MIN	48
 
-/* A /proc/meminfo figure in KiB (key with its colon), or -1. */
-static long meminfo_kb(const char *key)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key))) {
-			v = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
 
 /*
  * The list's slots are charged with its items: n ints cost at least n

@@ -32,23 +32,6 @@ static int build_chain_top_down(struct __test_metadata *_metadata, int n)
 	return top;
 }
 
-static unsigned long user_objects(int fd)
-{
-	char path[64], line[256];
-	unsigned long v = ~0UL;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return v;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "syncmgr-user-objects: %lu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /*
  * Issue 10, item 1: freeing a container used to free what it holds
  * recursively; closing the top of this chain overflowed the kernel

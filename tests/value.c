@@ -1008,23 +1008,6 @@ TEST(stress_array_element_adds_are_exact)
 }
 
 
-/* A /proc/meminfo figure in KiB (key with its colon), or -1. */
-static long meminfo_kb(const char *key)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key))) {
-			v = strtol(line + strlen(key), NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
 
 /*
  * Sixteen Values of 1 MiB each: what they take from the machine is what
