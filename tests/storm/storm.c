@@ -226,6 +226,12 @@ static int64_t short_ns(void)
 	return rnd(4) ? (int64_t)(1 + rnd(15)) * MS : 0;
 }
 
+/* A getter's deadline: 0 or 1..30 ms, so that getters often block. */
+static int64_t long_ns(void)
+{
+	return rnd(4) ? (int64_t)(1 + rnd(30)) * MS : 0;
+}
+
 /* Holding something for a moment widens the windows kills land in. */
 static void dawdle(void)
 {
@@ -456,8 +462,8 @@ static void op_qput(void)
 static void op_qget(void)
 {
 	uint32_t pos = __atomic_load_n(&me->rpos, __ATOMIC_SEQ_CST);
-	unsigned int room = REGION - pos, k = 1 + rnd(4), n;
-	struct sm_value out[4];
+	unsigned int room = REGION - pos, k = 1 + rnd(8), n;
+	struct sm_value out[8];
 	struct sm_buf buf;
 	int r;
 
@@ -479,7 +485,7 @@ static void op_qget(void)
 		n = r == 0;
 	} else {
 		at("Queue.get_many");
-		r = sm_queue_get_many(o.queue, out, k, &buf, short_ns());
+		r = sm_queue_get_many(o.queue, out, k, &buf, long_ns());
 		WANT("Queue.get_many", r, (r >= 1 && r <= (int)k) ||
 					  r == -ETIMEDOUT);
 		n = r > 0 ? (unsigned int)r : 0;
@@ -1183,7 +1189,10 @@ static void __attribute__((noreturn)) worker(int w, pid_t parent)
 			futex(&S->phase, FUTEX_WAIT, PAUSE, &ts);
 			continue;
 		}
-		op = (int)rnd(NOP);
+		/* Gets twice as often as puts: getters block, and are handed items. */
+		op = (int)rnd(NOP + 1);
+		if (op == NOP)
+			op = OP_QGET;
 		__atomic_store_n(&me->op, op, __ATOMIC_SEQ_CST);
 		do_op(op);
 		__atomic_store_n(&me->op, -1, __ATOMIC_SEQ_CST);
@@ -1435,6 +1444,27 @@ static void nap(int ms)
 		watch();
 		sleep_ms(2);
 	} while (now_ns() < end && !hung);
+}
+
+/*
+ * Whom to kill: any worker, or (one time in three) one inside a queue
+ * operation if there is one, since the windows that matter there (a
+ * getter handed an item, not yet back in user space) are narrow.
+ */
+static int pick_victim(void)
+{
+	int start = (int)rnd((unsigned int)nworkers);
+
+	if (rnd(3) == 0) {
+		for (int i = 0; i < nworkers; i++) {
+			int w = (start + i) % nworkers;
+			int op = __atomic_load_n(&S->slot[w].op, __ATOMIC_SEQ_CST);
+
+			if (op == OP_QGET || op == OP_QPUT || op == OP_HQUEUE)
+				return w;
+		}
+	}
+	return start;
 }
 
 static void set_phase(int ph)
@@ -2003,9 +2033,10 @@ int main(void)
 		set_phase(RUN);
 		round_end = now_ns() + round_ms * MS;
 		for (int k = 0; k < nk && !hung; k++) {
-			int w = (int)rnd((unsigned int)nworkers);
+			int w;
 
 			nap((int)rnd((unsigned int)(round_ms / nk + 1)));
+			w = pick_victim();
 			kill_worker(w);
 			/* Now and then the fresh replacement too, early. */
 			if (!hung && rnd(8) == 0) {
