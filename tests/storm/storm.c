@@ -1750,6 +1750,29 @@ static bool types_in(const struct sm_value *v, int n, unsigned int mask)
 	return true;
 }
 
+/* dict['nest'][0], the Lock in a list in a dict, is free too. */
+static void check_nested_lock(int l)
+{
+	uint64_t mem[4];
+	struct sm_buf buf = { mem, sizeof(mem), 0 };
+	struct sm_value v;
+	int r;
+
+	parent_call("nested list[0]");
+	r = sm_list_get(l, 0, &v, &buf);
+	if (r || v.type != SYNCMGR_VAL_HANDLE) {
+		fail(C_DATA, "dict['nest'][0]: %d, type %d", r, v.type);
+		return;
+	}
+	parent_call("nested Lock.acquire");
+	r = sm_lock_acquire(v.handle, 0);
+	if (r && r != -EOWNERDEAD)
+		fail(C_LOCKS, "the Lock in dict['nest']: acquire %d", r);
+	else if (sm_lock_release(v.handle))
+		fail(C_LOCKS, "the Lock in dict['nest']: release");
+	close(v.handle);
+}
+
 static void final_data(void)
 {
 	struct sm_slice all = { 0, 0, 1, SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP };
@@ -1823,9 +1846,13 @@ static void final_data(void)
 	if (n < 0 || n > 2 || !types_in(out, 2 * n, 1u << SYNCMGR_VAL_STR |
 						   1u << SYNCMGR_VAL_HANDLE))
 		fail(C_DATA, "nested dict: %d items", n);
-	for (int i = 0; i < 2 * n; i++)
-		if (out[i].type == SYNCMGR_VAL_HANDLE)
-			close(out[i].handle);
+	for (int i = 0; i < 2 * n; i++) {
+		if (out[i].type != SYNCMGR_VAL_HANDLE)
+			continue;
+		if (sm_type(out[i].handle) == SYNCMGR_TYPE_LIST)
+			check_nested_lock(out[i].handle);
+		close(out[i].handle);
+	}
 	for (;;) {
 		parent_call("handle-queue.get_nowait (drain)");
 		r = sm_queue_get_nowait(o.hqueue, &v, &buf);
