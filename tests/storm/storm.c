@@ -46,7 +46,7 @@
  * by a killed getter, or still queued), an id left MAYBE at most once,
  * any other id never.
  *
- * Environment: STORM_ROUNDS (default 200, 20 on the debug kernel),
+ * Environment: STORM_ROUNDS (default 300, 30 on the debug kernel),
  * STORM_SEED (default: from the clock; printed), STORM_WORKERS (6),
  * STORM_ROUND_MS (40), STORM_KILLS (most kills per round, 2).
  */
@@ -2004,7 +2004,7 @@ static void print_summary(double secs, int rounds)
 
 int main(void)
 {
-	int rounds = env_int("STORM_ROUNDS", stress_rounds(200), 1, INT_MAX);
+	int rounds = env_int("STORM_ROUNDS", stress_rounds(300), 1, INT_MAX);
 	unsigned long obj0, bytes0, obj1 = 0, bytes1 = 0;
 	int64_t start, end;
 	int probe, r, done = 0;
