@@ -87,6 +87,10 @@ help:
 	@echo '  check-debug    the suite on the 6.1 debug kernel (KASAN, lockdep, kmemleak, UBSAN;'
 	@echo '                 built once by tools/build-debug-kernel, ~19 min, cached)'
 	@echo '  check-all      check, check-6.12 and check-debug'
+	@echo '  storm          the kill storm (tests/storm/) long on the debug kernel, kernel log and kmemleak'
+	@echo '                 checked: STORM_ROUNDS=$(STORM_ROUNDS) STORM_SEED= STORM_WORKERS= STORM_ROUND_MS= STORM_KILLS='
+	@echo '                 (its short run is part of check); needs tools/build-debug-kernel done'
+	@echo '  storm-kver     the same on the KVER guest (Debian 6.1, or KVER=<6.12 release>): no debug kernel'
 	@echo '  demo           setup, build, run examples/bin/demo in the guest'
 	@echo '  bench          benchmarks in the guest against SyncManager and the kernel'"'"'s'
 	@echo '                 primitives: build/bench/results.{md,csv}, PNGs (BENCHMARKS.md)'
@@ -148,6 +152,16 @@ $(MEMPROBE): tests/guest/memprobe.c $(LIB_A) $(LIB_HDRS)
 
 tests/bin/%: tests/%.c $(LIB_A) $(wildcard tests/*.h) $(LIB_HDRS)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "$(KSFT_DIR)/kselftest_harness.h missing: run tools/setup" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
+
+# The kill storm (tests/storm/README.md): its short run is one more
+# program of check-run and check-debug-run (TESTS); make storm runs it long.
+STORM := tests/bin/storm
+TESTS += $(STORM)
+tests: $(STORM)
+$(STORM): tests/storm/storm.c $(LIB_A) tests/common.h $(LIB_HDRS)
+	@test -f $(KSFT_DIR)/kselftest.h || { echo "$(KSFT_DIR)/kselftest.h missing: run tools/setup" >&2; exit 1; }
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
 
@@ -268,6 +282,26 @@ check-all:
 	grep -E '^[0-9]+ passed, [0-9]+ failed$$' $$log | \
 		awk '{ p += $$1; f += $$3 } END { print p + 0 " passed, " f + 0 " failed" }'; \
 	! grep -q '^check-all: make' $$log
+
+# make storm: the kill storm long (STORM_ROUNDS) on the debug kernel, whose
+# runner checks the kernel log and kmemleak; storm-kver: on the KVER guest.
+STORM_ROUNDS  ?= 1000
+STORM_TIMEOUT ?= 5400
+STORM_ENV      = -e STORM_ROUNDS=$(STORM_ROUNDS) -e TEST_TIMEOUT=$(STORM_TIMEOUT) -e MEMPROBE=$(MEMPROBE) \
+		 $(foreach v,STORM_SEED STORM_WORKERS STORM_ROUND_MS STORM_KILLS,$(if $($(v)),-e $(v)=$($(v))))
+.PHONY: storm storm-kver
+storm: DEBUG_TREE := $(shell tools/build-debug-kernel --tree)
+storm: lib $(STORM) $(MEMPROBE)
+	@test -r $(DEBUG_TREE)/arch/x86/boot/bzImage || { echo "make storm: no debug kernel in $(DEBUG_TREE):" \
+		"build it with tools/build-debug-kernel (~19 min), or run make storm-kver on Debian's kernel" >&2; exit 1; }
+	KDIR=$(DEBUG_TREE) tools/build-module $$(cat $(DEBUG_TREE)/include/config/kernel.release)
+	tests/guest/run --kernel-tree $(DEBUG_TREE) -t $$(($(STORM_TIMEOUT) + 600)) -v \
+		-m build/kmod-$$(cat $(DEBUG_TREE)/include/config/kernel.release)/syncmgr.ko \
+		--dmesg build/storm-dmesg.log $(STORM_ENV) -- tests/guest/run-suite $(STORM)
+
+storm-kver: module lib $(STORM) $(MEMPROBE)
+	$(GUEST) -t $$(($(STORM_TIMEOUT) + 300)) --dmesg build/storm-$(KVER)-dmesg.log $(STORM_ENV) \
+		-- tests/guest/run-suite $(STORM)
 
 demo:
 	tools/setup
