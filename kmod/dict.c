@@ -134,33 +134,23 @@ static int syncmgr_dict_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
 {
 	struct syncmgr_dict *dt;
-	int ret;
 
 	if (args->flags & ~SYNCMGR_CREATE_NO_CLOEXEC)
 		return -EINVAL;
-	ret = syncmgr_mem_charge(obj->user, sizeof(*dt));
-	if (ret)
-		return ret;
-	dt = kzalloc(sizeof(*dt), GFP_KERNEL_ACCOUNT);
-	if (!dt) {
-		ret = -ENOMEM;
-		goto uncharge;
-	}
+	dt = syncmgr_priv_alloc(obj, sizeof(*dt));
+	if (IS_ERR(dt))
+		return PTR_ERR(dt);
 	dt->buckets = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS,
 						 &dt->bkt);
 	if (!dt->buckets) {
-		kfree(dt);
-		ret = -ENOMEM;
-		goto uncharge;
+		syncmgr_priv_free(obj, dt, sizeof(*dt));
+		return -ENOMEM;
 	}
 	dt->nbuckets = SYNCMGR_DICT_MIN_BUCKETS;
 	dt->order = RB_ROOT;
 	mutex_init(&dt->mutex);
 	obj->priv = dt;
 	return 0;
-uncharge:
-	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*dt)));
-	return ret;
 }
 
 static void syncmgr_dict_entry_free(struct syncmgr_dict_entry *e)
@@ -193,8 +183,7 @@ static void syncmgr_dict_destroy(struct syncmgr_obj *obj)
 	kvfree(dt->buckets);
 	syncmgr_charge_drop(&dt->bkt);
 	mutex_destroy(&dt->mutex);
-	kfree(dt);
-	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*dt)));
+	syncmgr_priv_free(obj, dt, sizeof(*dt));
 }
 
 static struct hlist_head *syncmgr_dict_bucket(struct syncmgr_dict *dt, u64 hash)

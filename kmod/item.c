@@ -128,6 +128,32 @@ int syncmgr_mem_charge(struct syncmgr_user *u, size_t size)
 }
 
 /*
+ * A family's state of size bytes for obj, zeroed and charged to obj's
+ * account; an ERR_PTR (EDQUOT, ENOMEM) if not.  syncmgr_priv_free()
+ * gives both back.
+ */
+void *syncmgr_priv_alloc(struct syncmgr_obj *obj, size_t size)
+{
+	int ret = syncmgr_mem_charge(obj->user, size);
+	void *p;
+
+	if (ret)
+		return ERR_PTR(ret);
+	p = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p) {
+		syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(size));
+		return ERR_PTR(-ENOMEM);
+	}
+	return p;
+}
+
+void syncmgr_priv_free(struct syncmgr_obj *obj, void *p, size_t size)
+{
+	kfree(p);
+	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(size));
+}
+
+/*
  * Charge bytes (a true size) to the caller's account into an empty c; or
  * -EDQUOT / -ENOMEM, c still empty.
  */

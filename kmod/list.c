@@ -871,17 +871,10 @@ static int syncmgr_list_handles(struct syncmgr_obj *obj,
 static int syncmgr_list_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
 {
-	struct syncmgr_list *l;
-	int ret = syncmgr_mem_charge(obj->user, sizeof(*l));
+	struct syncmgr_list *l = syncmgr_priv_alloc(obj, sizeof(*l));
 
-	if (ret)
-		return ret;
-	l = kzalloc(sizeof(*l), GFP_KERNEL_ACCOUNT);
-	if (!l) {
-		syncmgr_user_uncharge_bytes(obj->user,
-					    syncmgr_mem_size(sizeof(*l)));
-		return -ENOMEM;
-	}
+	if (IS_ERR(l))
+		return PTR_ERR(l);
 	mutex_init(&l->mutex);
 	obj->priv = l;
 	return 0;
@@ -906,8 +899,7 @@ static void syncmgr_list_destroy(struct syncmgr_obj *obj)
 	kvfree(l->items);
 	syncmgr_charge_drop(&l->slots);
 	mutex_destroy(&l->mutex);
-	kfree(l);
-	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*l)));
+	syncmgr_priv_free(obj, l, sizeof(*l));
 }
 
 /* Under base->lock: a snapshot, as every state report is. */

@@ -544,17 +544,10 @@ static int syncmgr_queue_handles(struct syncmgr_obj *obj,
 static int syncmgr_queue_init(struct syncmgr_obj *obj,
 			      const struct syncmgr_create *args)
 {
-	struct syncmgr_queue *q;
-	int ret = syncmgr_mem_charge(obj->user, sizeof(*q));
+	struct syncmgr_queue *q = syncmgr_priv_alloc(obj, sizeof(*q));
 
-	if (ret)
-		return ret;
-	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
-	if (!q) {
-		syncmgr_user_uncharge_bytes(obj->user,
-					    syncmgr_mem_size(sizeof(*q)));
-		return -ENOMEM;
-	}
+	if (IS_ERR(q))
+		return PTR_ERR(q);
 	INIT_LIST_HEAD(&q->items);
 	INIT_LIST_HEAD(&q->getters);
 	INIT_LIST_HEAD(&q->putters);
@@ -571,8 +564,7 @@ static void syncmgr_queue_destroy(struct syncmgr_obj *obj)
 
 	WARN_ON_ONCE(!list_empty(&q->calls));
 	syncmgr_items_free(&q->items);
-	kfree(q);
-	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*q)));
+	syncmgr_priv_free(obj, q, sizeof(*q));
 }
 
 static bool syncmgr_queue_ready(struct syncmgr_obj *obj)

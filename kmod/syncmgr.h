@@ -263,6 +263,8 @@ int syncmgr_user_charge_values(struct syncmgr_user *u, size_t bytes);
 size_t syncmgr_mem_size(size_t size);
 void *syncmgr_mem_alloc(size_t size, gfp_t extra);
 int syncmgr_mem_charge(struct syncmgr_user *u, size_t size);
+void *syncmgr_priv_alloc(struct syncmgr_obj *obj, size_t size);
+void syncmgr_priv_free(struct syncmgr_obj *obj, void *p, size_t size);
 
 /*
  * Memory a container keeps for its structure (a list's slots, a dict's

@@ -883,19 +883,12 @@ static int syncmgr_value_init(struct syncmgr_obj *obj,
 			      const struct syncmgr_create *args)
 {
 	struct syncmgr_cell *v;
-	int ret;
 
 	if (obj->type == SYNCMGR_TYPE_ARRAY)
 		return syncmgr_array_init(obj, args);
-	ret = syncmgr_mem_charge(obj->user, sizeof(*v));
-	if (ret)
-		return ret;
-	v = kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
-	if (!v) {
-		syncmgr_user_uncharge_bytes(obj->user,
-					    syncmgr_mem_size(sizeof(*v)));
-		return -ENOMEM;
-	}
+	v = syncmgr_priv_alloc(obj, sizeof(*v));
+	if (IS_ERR(v))
+		return PTR_ERR(v);
 	mutex_init(&v->mutex);
 	v->typecode = args->typecode;
 	v->scalar.type = SYNCMGR_VAL_NONE;
@@ -924,8 +917,7 @@ static void syncmgr_value_destroy(struct syncmgr_obj *obj)
 	syncmgr_item_free(v->item);
 	syncmgr_scalar_uncharge(v->scalar.user);
 	syncmgr_user_put(v->scalar.user);
-	syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(sizeof(*v)));
-	kfree(v);
+	syncmgr_priv_free(obj, v, sizeof(*v));
 }
 
 static long syncmgr_value_ops_data(struct syncmgr_obj *obj, unsigned int cmd,

@@ -1881,19 +1881,9 @@ static void final_data(void)
 /* The calling user's live objects and charged bytes (fdinfo of fd). */
 static int usage(int fd, unsigned long *objects, unsigned long *bytes)
 {
-	char path[64], line[128];
-	int found = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		found += sscanf(line, "syncmgr-user-objects: %lu", objects);
-		found += sscanf(line, "syncmgr-user-bytes: %lu", bytes);
-	}
-	if (f)
-		fclose(f);
-	return found == 2 ? 0 : -1;
+	*objects = user_objects(fd);
+	*bytes = user_bytes(fd);
+	return *objects == ~0UL || *bytes == ~0UL ? -1 : 0;
 }
 
 static int env_int(const char *name, int dflt, int min, int max)
