@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -46,6 +47,7 @@
 #include <poll.h>
 #include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/ucontext.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1916,6 +1918,54 @@ static void sig_handler(int sig)
 	(void)sig;
 }
 
+/*
+ * A worker or forked child that crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGABRT) says where first: its op, seed and call number, the faulting
+ * address, the instruction pointer and a backtrace (libsync is linked in:
+ * `addr2line -f -i -e tests/bin/fuzz 0xOFF` names each fuzz(+0xOFF)), then
+ * dies of the same signal, which its parent counts as a crash.
+ */
+static void crash_handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	void *bt[48];
+	char msg[512];
+	int n, op = cur_op;
+
+	n = snprintf(msg, sizeof(msg),
+		     "# CRASH: pid %d %s (seed %#" PRIx64 ", call %" PRIu64 ") in op %s: "
+		     "signal %d (%s) code %d addr %p ip %#llx\n",
+		     getpid(), is_grandchild ? "forked child" : "worker",
+		     me ? me->seed : 0, me ? atomic_load(&me->calls) : 0,
+		     op >= 0 && op < NOPS ? op_names[op] : "-", sig, strsignal(sig),
+		     si->si_code, si->si_addr,
+		     (unsigned long long)uc->uc_mcontext.gregs[REG_RIP]);
+	if (n > 0)
+		(void)!write(2, msg, n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1);
+	n = backtrace(bt, 48);
+	backtrace_symbols_fd(bt, n, 2);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void crash_handlers(void)
+{
+	static char altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+	struct sigaction sa;
+	void *warm[1];
+
+	backtrace(warm, 1);	/* loads the unwinder before any crash */
+	sigaltstack(&ss, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (unsigned int i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static void handlers(void)
 {
 	struct sigaction sa;
@@ -2088,6 +2138,7 @@ static void worker(int idx, uint64_t seed)
 {
 	rs = seed | 1;
 	handlers();
+	crash_handlers();
 	me = claim_slot(seed);
 	if (!me)
 		_exit(3);
