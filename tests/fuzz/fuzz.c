@@ -1173,6 +1173,13 @@ static void op_queue_put(void)
 	struct sm_value v[MAX_VALS];
 	int n = rand_values(v, MAX_VALS), r;
 
+	/*
+	 * The batch may be empty (n == 0, for put_many), but the single puts
+	 * read v[0], and libsync copies a payload from v[0].buf.ptr: never
+	 * hand it uninitialised stack.
+	 */
+	if (!n)
+		rand_value(&v[0], 0);
 	switch (rn(4)) {
 	case 0:
 		r = account(sm_queue_put_nowait(q, &v[0]));
