@@ -1925,12 +1925,28 @@ static void sig_handler(int sig)
 	(void)sig;
 }
 
+static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
+/*
+ * A crash on one of those is counted by the crashing process itself: a
+ * forked child's parent may be SIGKILLed before it reaps the child, and
+ * the child's crash would go uncounted.  Other signals are counted by
+ * whoever reaps the process.
+ */
+static bool counted_by_handler(int sig)
+{
+	for (unsigned int i = 0; i < sizeof(crash_sigs) / sizeof(crash_sigs[0]); i++)
+		if (sig == crash_sigs[i])
+			return true;
+	return false;
+}
+
 /*
  * A worker or forked child that crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
  * SIGABRT) says where first: its op, seed and call number, the faulting
  * address, the instruction pointer and a backtrace (libsync is linked in:
  * `addr2line -f -i -e tests/bin/fuzz 0xOFF` names each fuzz(+0xOFF)), then
- * dies of the same signal, which its parent counts as a crash.
+ * dies of the same signal.  It counts its crash itself (see above).
  */
 static void crash_handler(int sig, siginfo_t *si, void *uc_)
 {
@@ -1939,6 +1955,7 @@ static void crash_handler(int sig, siginfo_t *si, void *uc_)
 	char msg[512];
 	int n, op = cur_op;
 
+	atomic_fetch_add(&sh->crashes, 1);
 	n = snprintf(msg, sizeof(msg),
 		     "# CRASH: pid %d %s (seed %#" PRIx64 ", call %" PRIu64 ") in op %s: "
 		     "signal %d (%s) code %d addr %p ip %#llx\n",
@@ -1959,7 +1976,6 @@ static void crash_handlers(void)
 {
 	static char altstack[64 * 1024];
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	struct sigaction sa;
 	void *warm[1];
 
@@ -1969,8 +1985,8 @@ static void crash_handlers(void)
 	sa.sa_sigaction = crash_handler;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND | SA_NODEFER;
 	sigemptyset(&sa.sa_mask);
-	for (unsigned int i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (unsigned int i = 0; i < sizeof(crash_sigs) / sizeof(crash_sigs[0]); i++)
+		sigaction(crash_sigs[i], &sa, NULL);
 }
 
 static void handlers(void)
@@ -1995,7 +2011,8 @@ static void reap_children(bool all)
 		if (r == 0 || (r < 0 && errno == EINTR))
 			continue;
 		if (r > 0 && WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) {
-			atomic_fetch_add(&sh->crashes, 1);
+			if (!counted_by_handler(WTERMSIG(st)))
+				atomic_fetch_add(&sh->crashes, 1);
 			fprintf(stderr, "# forked child %d killed by signal %d\n",
 				child_pids[i], WTERMSIG(st));
 		}
@@ -2482,7 +2499,8 @@ int main(int argc, char **argv)
 				if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) {
 					fprintf(stderr, "# worker %d killed by signal %d\n",
 						r, WTERMSIG(st));
-					atomic_fetch_add(&sh->crashes, 1);
+					if (!counted_by_handler(WTERMSIG(st)))
+						atomic_fetch_add(&sh->crashes, 1);
 				} else if (WIFEXITED(st) && WEXITSTATUS(st)) {
 					fprintf(stderr, "# worker %d exited with %d\n",
 						r, WEXITSTATUS(st));
