@@ -27,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -46,6 +47,7 @@
 #include <poll.h>
 #include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/ucontext.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1171,6 +1173,13 @@ static void op_queue_put(void)
 	struct sm_value v[MAX_VALS];
 	int n = rand_values(v, MAX_VALS), r;
 
+	/*
+	 * The batch may be empty (n == 0, for put_many), but the single puts
+	 * read v[0], and libsync copies a payload from v[0].buf.ptr: never
+	 * hand it uninitialised stack.
+	 */
+	if (!n)
+		rand_value(&v[0], 0);
 	switch (rn(4)) {
 	case 0:
 		r = account(sm_queue_put_nowait(q, &v[0]));
@@ -1916,6 +1925,70 @@ static void sig_handler(int sig)
 	(void)sig;
 }
 
+static const int crash_sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+
+/*
+ * A crash on one of those is counted by the crashing process itself: a
+ * forked child's parent may be SIGKILLed before it reaps the child, and
+ * the child's crash would go uncounted.  Other signals are counted by
+ * whoever reaps the process.
+ */
+static bool counted_by_handler(int sig)
+{
+	for (unsigned int i = 0; i < sizeof(crash_sigs) / sizeof(crash_sigs[0]); i++)
+		if (sig == crash_sigs[i])
+			return true;
+	return false;
+}
+
+/*
+ * A worker or forked child that crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGABRT) says where first: its op, seed and call number, the faulting
+ * address, the instruction pointer and a backtrace (libsync is linked in:
+ * `addr2line -f -i -e tests/bin/fuzz 0xOFF` names each fuzz(+0xOFF)), then
+ * dies of the same signal.  It counts its crash itself (see above).
+ */
+static void crash_handler(int sig, siginfo_t *si, void *uc_)
+{
+	ucontext_t *uc = uc_;
+	void *bt[48];
+	char msg[512];
+	int n, op = cur_op;
+
+	atomic_fetch_add(&sh->crashes, 1);
+	n = snprintf(msg, sizeof(msg),
+		     "# CRASH: pid %d %s (seed %#" PRIx64 ", call %" PRIu64 ") in op %s: "
+		     "signal %d (%s) code %d addr %p ip %#llx\n",
+		     getpid(), is_grandchild ? "forked child" : "worker",
+		     me ? me->seed : 0, me ? atomic_load(&me->calls) : 0,
+		     op >= 0 && op < NOPS ? op_names[op] : "-", sig, strsignal(sig),
+		     si->si_code, si->si_addr,
+		     (unsigned long long)uc->uc_mcontext.gregs[REG_RIP]);
+	if (n > 0)
+		(void)!write(2, msg, n < (int)sizeof(msg) ? n : (int)sizeof(msg) - 1);
+	n = backtrace(bt, 48);
+	backtrace_symbols_fd(bt, n, 2);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void crash_handlers(void)
+{
+	static char altstack[64 * 1024];
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	struct sigaction sa;
+	void *warm[1];
+
+	backtrace(warm, 1);	/* loads the unwinder before any crash */
+	sigaltstack(&ss, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (unsigned int i = 0; i < sizeof(crash_sigs) / sizeof(crash_sigs[0]); i++)
+		sigaction(crash_sigs[i], &sa, NULL);
+}
+
 static void handlers(void)
 {
 	struct sigaction sa;
@@ -1938,7 +2011,8 @@ static void reap_children(bool all)
 		if (r == 0 || (r < 0 && errno == EINTR))
 			continue;
 		if (r > 0 && WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) {
-			atomic_fetch_add(&sh->crashes, 1);
+			if (!counted_by_handler(WTERMSIG(st)))
+				atomic_fetch_add(&sh->crashes, 1);
 			fprintf(stderr, "# forked child %d killed by signal %d\n",
 				child_pids[i], WTERMSIG(st));
 		}
@@ -2088,6 +2162,7 @@ static void worker(int idx, uint64_t seed)
 {
 	rs = seed | 1;
 	handlers();
+	crash_handlers();
 	me = claim_slot(seed);
 	if (!me)
 		_exit(3);
@@ -2424,7 +2499,8 @@ int main(int argc, char **argv)
 				if (WIFSIGNALED(st) && WTERMSIG(st) != SIGKILL) {
 					fprintf(stderr, "# worker %d killed by signal %d\n",
 						r, WTERMSIG(st));
-					atomic_fetch_add(&sh->crashes, 1);
+					if (!counted_by_handler(WTERMSIG(st)))
+						atomic_fetch_add(&sh->crashes, 1);
 				} else if (WIFEXITED(st) && WEXITSTATUS(st)) {
 					fprintf(stderr, "# worker %d exited with %d\n",
 						r, WEXITSTATUS(st));
