@@ -485,13 +485,14 @@ static struct syncmgr_reaper *syncmgr_reaper_current(void)
 /* Free a container with no references left, and what it lets go of. */
 static void syncmgr_container_free(struct syncmgr_obj *obj)
 {
-	struct syncmgr_reaper me = { .task = current };
+	struct syncmgr_reaper me = { .task = current }, *reaping;
 
 	INIT_LIST_HEAD(&me.dead);
 	spin_lock(&syncmgr_reapers_lock);
-	if (syncmgr_reaper_current()) {
+	reaping = syncmgr_reaper_current();
+	if (reaping) {
 		/* Inside our own reaping: queue it, the loop below frees it. */
-		list_add_tail(&obj->dead, &syncmgr_reaper_current()->dead);
+		list_add_tail(&obj->dead, &reaping->dead);
 		spin_unlock(&syncmgr_reapers_lock);
 		return;
 	}
