@@ -29,7 +29,7 @@
 #include <linux/err.h>
 #include <linux/sched/signal.h>
 
-#include "syncmgr.h"
+#include "core.h"
 
 /*
  * A barrier waiter's value (the lock depth of lock waiters, unused here):
@@ -243,8 +243,7 @@ static void syncmgr_barrier_owner_died(struct syncmgr_obj *obj)
 	syncmgr_barrier_break(obj, true);
 }
 
-const struct syncmgr_ops syncmgr_barrier_ops = {
-	.features	= SYNCMGR_FEAT_BARRIER,
+static const struct syncmgr_ops syncmgr_barrier_ops = {
 	.init		= syncmgr_barrier_init,
 	.wait		= syncmgr_barrier_wait,
 	.abort		= syncmgr_barrier_abort,
@@ -252,4 +251,12 @@ const struct syncmgr_ops syncmgr_barrier_ops = {
 	.ready		= syncmgr_barrier_ready,
 	.state		= syncmgr_barrier_state,
 	.owner_died	= syncmgr_barrier_owner_died,
+};
+
+const struct syncmgr_family syncmgr_barrier_family = {
+	.name		= "Barrier",
+	.features	= SYNCMGR_FEAT_BARRIER,
+	.create_flags	= SYNCMGR_CREATE_ACTION,
+	.create_args	= SYNCMGR_ARG_VALUE | SYNCMGR_ARG_TIMEOUT,
+	.ops		= &syncmgr_barrier_ops,
 };

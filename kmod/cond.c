@@ -12,7 +12,7 @@
 #include <linux/err.h>
 #include <linux/sched/signal.h>
 
-#include "syncmgr.h"
+#include "core.h"
 
 static int syncmgr_cond_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
@@ -23,7 +23,7 @@ static int syncmgr_cond_init(struct syncmgr_obj *obj,
 	struct syncmgr_obj *lock;
 
 	if (args->lock_fd == -1) {
-		lock = syncmgr_obj_new(SYNCMGR_TYPE_RLOCK, &rlock_args);
+		lock = syncmgr_obj_new(&rlock_args);
 	} else {
 		lock = syncmgr_obj_from_fd(args->lock_fd);
 		if (!IS_ERR(lock) && lock->type != SYNCMGR_TYPE_LOCK &&
@@ -160,8 +160,7 @@ static void syncmgr_cond_state(struct syncmgr_obj *obj,
 		st->status |= SYNCMGR_STATE_OWNER_DIED;
 }
 
-const struct syncmgr_ops syncmgr_cond_ops = {
-	.features	= SYNCMGR_FEAT_CONDITION,
+static const struct syncmgr_ops syncmgr_cond_ops = {
 	.init		= syncmgr_cond_init,
 	.destroy	= syncmgr_cond_destroy,
 	.acquire	= syncmgr_cond_acquire,
@@ -170,4 +169,11 @@ const struct syncmgr_ops syncmgr_cond_ops = {
 	.notify		= syncmgr_cond_notify,
 	.ready		= syncmgr_cond_ready,
 	.state		= syncmgr_cond_state,
+};
+
+const struct syncmgr_family syncmgr_cond_family = {
+	.name		= "Condition",
+	.features	= SYNCMGR_FEAT_CONDITION,
+	.create_args	= SYNCMGR_ARG_LOCK_FD,
+	.ops		= &syncmgr_cond_ops,
 };

@@ -19,7 +19,7 @@
  *    returned exactly once since numbers only grow along the order.
  *
  * Lock order (outer to inner):
- *   syncmgr_nest_mutex (item.c)  ->  syncmgr_dict.mutex  ->  syncmgr_nest_gen_lock
+ *   syncmgr_nest_mutex (nest.c)  ->  syncmgr_dict.mutex  ->  syncmgr_nest_gen_lock
  *   syncmgr_dict.mutex  ->  the per-user table lock (charging clones),
  *                           file creation for handles going out
  * Values are copied in before the mutex is taken; copying out happens
@@ -46,7 +46,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "syncmgr.h"
+#include "item.h"
 
 #define SYNCMGR_DICT_MIN_BUCKETS	8
 /* Most values one ITER page returns (bounds the fd bookkeeping). */
@@ -314,47 +314,18 @@ static int syncmgr_dict_key_ok(struct syncmgr_obj *obj,
 }
 
 /*
- * What each command reads of struct syncmgr_data; the rest must be zero.
- * count is the number of values at in (0 taken as the fixed number).
- */
-#define SM_IN		BIT(0)
-#define SM_OUT		BIT(1)
-#define SM_ITER		BIT(2)
-
-static int syncmgr_dict_check(const struct syncmgr_data *d, unsigned int use,
-			      u32 nin)
-{
-	if (d->start || d->stop || d->step || d->deadline)
-		return -EINVAL;
-	if (!(use & SM_IN) && (d->in || d->in_size))
-		return -EINVAL;
-	if (!(use & SM_OUT) && (d->out || d->out_size))
-		return -EINVAL;
-	if (!(use & SM_ITER) && (d->flags || d->cursor))
-		return -EINVAL;
-	if (use & SM_ITER) {
-		if (!(d->flags & (SYNCMGR_DATA_KEYS | SYNCMGR_DATA_VALUES)) ||
-		    d->flags & ~(SYNCMGR_DATA_KEYS | SYNCMGR_DATA_VALUES))
-			return -EINVAL;
-		return 0;
-	}
-	if (d->count && d->count != nin)
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * Check the request and read its n values in as keys (item.c): the first
- * is the dict key, looked up without being allocated.
+ * Read the request's n values in as keys (codec.c): the first is the dict
+ * key, looked up without being allocated.
  */
 static int syncmgr_dict_keys_in(struct syncmgr_obj *obj, struct syncmgr_data *d,
-				unsigned int use, struct syncmgr_key *keys,
-				u32 n)
+				struct syncmgr_key *keys, u32 n)
 {
-	int ret = syncmgr_dict_check(d, use, n);
+	int ret;
 
-	if (!ret)
-		ret = syncmgr_keys_in(d, keys, n);
+	/* A fixed number of values: count, if given, must say so. */
+	if (d->count && d->count != n)
+		return -EINVAL;
+	ret = syncmgr_keys_in(d, keys, n);
 	if (ret)
 		return ret;
 	ret = syncmgr_dict_key_ok(obj, keys[0].it);
@@ -404,9 +375,11 @@ static void syncmgr_dict_remove(struct syncmgr_dict *dt,
 }
 
 /* LOOKUP and POP: the value of a key, removed if pop. */
-static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
-			     bool pop)
+static long syncmgr_dict_get(struct syncmgr_obj *obj, unsigned int cmd,
+			     struct syncmgr_data *d,
+			     struct syncmgr_data __user *argp)
 {
+	bool pop = cmd == SYNCMGR_IOC_POP;
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e;
 	struct syncmgr_key key __uninitialized;
@@ -415,7 +388,7 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	int ret;
 	u64 hash;
 
-	ret = syncmgr_dict_keys_in(obj, d, SM_IN | SM_OUT, &key, 1);
+	ret = syncmgr_dict_keys_in(obj, d, &key, 1);
 	if (ret)
 		return ret;
 	hash = syncmgr_item_hash(key.it);
@@ -425,10 +398,8 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	e = syncmgr_dict_find(dt, key.it, hash);
 	if (!e)
 		ret = -ENOENT;
-	else if (!syncmgr_out_room(&o, e->value))
-		ret = -EMSGSIZE;
 	else
-		ret = syncmgr_out_put(&o, e->value);
+		ret = syncmgr_out_one(&o, e->value);
 	if (!ret && pop)
 		syncmgr_dict_remove(dt, e, &items);
 	mutex_unlock(&dt->mutex);
@@ -439,8 +410,9 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, struct syncmgr_data *d,
 }
 
 /* POPITEM: the newest entry, key then value. */
-static long syncmgr_dict_popitem(struct syncmgr_obj *obj,
-				 struct syncmgr_data *d)
+static long syncmgr_dict_popitem(struct syncmgr_obj *obj, unsigned int cmd,
+				 struct syncmgr_data *d,
+				 struct syncmgr_data __user *argp)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e = NULL;
@@ -449,9 +421,6 @@ static long syncmgr_dict_popitem(struct syncmgr_obj *obj,
 	size_t need;
 	int ret;
 
-	ret = syncmgr_dict_check(d, SM_OUT, 0);
-	if (ret)
-		return ret;
 	syncmgr_out_init(&o, d, 2);
 
 	mutex_lock(&dt->mutex);
@@ -483,9 +452,11 @@ unlock:
 }
 
 /* CONTAINS and DELETE. */
-static long syncmgr_dict_contains(struct syncmgr_obj *obj,
-				  struct syncmgr_data *d, bool del)
+static long syncmgr_dict_contains(struct syncmgr_obj *obj, unsigned int cmd,
+				  struct syncmgr_data *d,
+				  struct syncmgr_data __user *argp)
 {
+	bool del = cmd == SYNCMGR_IOC_DELETE;
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e;
 	struct syncmgr_key key __uninitialized;
@@ -493,7 +464,7 @@ static long syncmgr_dict_contains(struct syncmgr_obj *obj,
 	int ret;
 	u64 hash;
 
-	ret = syncmgr_dict_keys_in(obj, d, SM_IN, &key, 1);
+	ret = syncmgr_dict_keys_in(obj, d, &key, 1);
 	if (ret)
 		return ret;
 	hash = syncmgr_item_hash(key.it);
@@ -516,7 +487,9 @@ static long syncmgr_dict_contains(struct syncmgr_obj *obj,
  * ASSIGN: one pair.  The value is stored whatever happens; the key is
  * looked up from the stack and kept (with a new entry) only if absent.
  */
-static long syncmgr_dict_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_dict_assign(struct syncmgr_obj *obj, unsigned int cmd,
+				struct syncmgr_data *d,
+				struct syncmgr_data __user *argp)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e;
@@ -527,7 +500,7 @@ static long syncmgr_dict_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	int ret;
 	u64 hash;
 
-	ret = syncmgr_dict_keys_in(obj, d, SM_IN, kv, 2);
+	ret = syncmgr_dict_keys_in(obj, d, kv, 2);
 	if (ret)
 		return ret;
 	value = syncmgr_key_keep(&kv[1]);
@@ -564,7 +537,9 @@ out:
  * the dict starts changing.  A key already present keeps its entry, its
  * place and its original key (as Python's dict).
  */
-static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_dict_update(struct syncmgr_obj *obj, unsigned int cmd,
+				struct syncmgr_data *d,
+				struct syncmgr_data __user *argp)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e, **spare;
@@ -576,9 +551,6 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	LIST_HEAD(items);
 	int ret;
 
-	ret = syncmgr_dict_check(d, SM_IN, d->count);
-	if (ret)
-		return ret;
 	if (d->count < 2 || d->count % 2)
 		return -EINVAL;
 	npairs = d->count / 2;
@@ -648,8 +620,9 @@ free_items:
  * none.  Both are read as keys: dflt is kept (and the cycle check
  * matters) only if it is stored.
  */
-static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
-				    struct syncmgr_data *d)
+static long syncmgr_dict_setdefault(struct syncmgr_obj *obj, unsigned int cmd,
+				    struct syncmgr_data *d,
+				    struct syncmgr_data __user *argp)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_item *dflt = NULL;
@@ -660,7 +633,7 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 	int ret, loop;
 	u64 hash;
 
-	ret = syncmgr_dict_keys_in(obj, d, SM_IN | SM_OUT, kv, 2);
+	ret = syncmgr_dict_keys_in(obj, d, kv, 2);
 	if (ret)
 		return ret;
 	hash = syncmgr_item_hash(kv[0].it);
@@ -673,8 +646,7 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 		mutex_lock(&dt->mutex);
 	e = syncmgr_dict_find(dt, kv[0].it, hash);
 	if (e) {
-		ret = syncmgr_out_room(&o, e->value) ?
-		      syncmgr_out_put(&o, e->value) : -EMSGSIZE;
+		ret = syncmgr_out_one(&o, e->value);
 	} else if (loop) {
 		ret = loop;
 	} else if (!syncmgr_out_room(&o, kv[1].it)) {
@@ -697,7 +669,8 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj,
 }
 
 /* ITER: a page of keys, values or both, from the cursor on. */
-static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
+static long syncmgr_dict_iter(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
 			      struct syncmgr_data __user *argp)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
@@ -710,9 +683,8 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	u64 cursor = 0;
 	int ret;
 
-	ret = syncmgr_dict_check(d, SM_OUT | SM_ITER, 0);
-	if (ret)
-		return ret;
+	if (!per)
+		return -EINVAL;
 	max = SYNCMGR_DICT_PAGE_MAX / per;
 	if (d->count && d->count < max)
 		max = d->count;
@@ -762,17 +734,15 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	return ret < 0 ? ret : (long)n;
 }
 
-static long syncmgr_dict_clear(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_dict_clear(struct syncmgr_obj *obj, unsigned int cmd,
+			       struct syncmgr_data *d,
+			       struct syncmgr_data __user *argp)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_charge c = {};
 	struct hlist_head *fresh;
 	struct rb_root old;
-	int ret;
 
-	ret = syncmgr_dict_check(d, 0, 0);
-	if (ret)
-		return ret;
 	fresh = syncmgr_dict_buckets_alloc(SYNCMGR_DICT_MIN_BUCKETS, &c);
 	if (!fresh)
 		return -ENOMEM;
@@ -792,7 +762,9 @@ static long syncmgr_dict_clear(struct syncmgr_obj *obj, struct syncmgr_data *d)
 }
 
 /* COPY: a new object of the same type with clones of every entry. */
-static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_dict_copy(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
 	struct syncmgr_create args = { .type = obj->type };
 	struct syncmgr_dict *dt = syncmgr_dict(obj), *nd;
@@ -802,10 +774,7 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	struct rb_node *node;
 	int ret;
 
-	ret = syncmgr_dict_check(d, 0, 0);
-	if (ret)
-		return ret;
-	copy = syncmgr_obj_new(obj->type, &args);
+	copy = syncmgr_obj_new(&args);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);
 	nd = syncmgr_dict(copy);
@@ -846,83 +815,33 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	return syncmgr_obj_install(copy, O_CLOEXEC);
 }
 
-static long syncmgr_dict_len(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_dict_len(struct syncmgr_obj *obj, unsigned int cmd,
+			     struct syncmgr_data *d,
+			     struct syncmgr_data __user *argp)
 {
-	int ret = syncmgr_dict_check(d, 0, 0);
-
-	if (ret)
-		return ret;
 	return READ_ONCE(syncmgr_dict(obj)->count);
-}
-
-static long syncmgr_dict_data(struct syncmgr_obj *obj, unsigned int cmd,
-			      struct syncmgr_data *d,
-			      struct syncmgr_data __user *argp)
-{
-	switch (cmd) {
-	case SYNCMGR_IOC_LEN:
-		return syncmgr_dict_len(obj, d);
-	case SYNCMGR_IOC_LOOKUP:
-		return syncmgr_dict_get(obj, d, false);
-	case SYNCMGR_IOC_POP:
-		return syncmgr_dict_get(obj, d, true);
-	case SYNCMGR_IOC_ASSIGN:
-		return syncmgr_dict_assign(obj, d);
-	case SYNCMGR_IOC_UPDATE:
-		return syncmgr_dict_update(obj, d);
-	case SYNCMGR_IOC_DELETE:
-		return syncmgr_dict_contains(obj, d, true);
-	case SYNCMGR_IOC_CONTAINS:
-		return syncmgr_dict_contains(obj, d, false);
-	case SYNCMGR_IOC_POPITEM:
-		return syncmgr_dict_popitem(obj, d);
-	case SYNCMGR_IOC_SETDEFAULT:
-		return syncmgr_dict_setdefault(obj, d);
-	case SYNCMGR_IOC_CLEAR_ALL:
-		return syncmgr_dict_clear(obj, d);
-	case SYNCMGR_IOC_COPY:
-		return syncmgr_dict_copy(obj, d);
-	case SYNCMGR_IOC_ITER:
-		return syncmgr_dict_iter(obj, d, argp);
-	}
-	return -EBADFD;
 }
 
 /* The objects held as keys or values, each with a reference. */
 static int syncmgr_dict_handles(struct syncmgr_obj *obj,
-				struct syncmgr_obj ***held)
+				struct syncmgr_held *held)
 {
 	struct syncmgr_dict *dt = syncmgr_dict(obj);
 	struct syncmgr_dict_entry *e;
-	struct syncmgr_obj **arr = NULL;
 	struct rb_node *node;
-	int n = 0;
+	int ret;
 
 	if (mutex_lock_killable(&dt->mutex))
 		return -EINTR;
-	if (dt->nr_handles) {
-		arr = kvmalloc_array(dt->nr_handles, sizeof(*arr),
-				     GFP_KERNEL_ACCOUNT);
-		if (!arr) {
-			mutex_unlock(&dt->mutex);
-			return -ENOMEM;
-		}
-	}
-	for (node = rb_first(&dt->order); node && n < dt->nr_handles;
+	ret = syncmgr_held_alloc(held, dt->nr_handles);
+	for (node = rb_first(&dt->order); !ret && node && held->n < held->max;
 	     node = rb_next(node)) {
 		e = rb_entry(node, struct syncmgr_dict_entry, rb);
-		if (e->key->obj) {
-			refcount_inc(&e->key->obj->ref);
-			arr[n++] = e->key->obj;
-		}
-		if (e->value->obj) {
-			refcount_inc(&e->value->obj->ref);
-			arr[n++] = e->value->obj;
-		}
+		syncmgr_held_add(held, e->key);
+		syncmgr_held_add(held, e->value);
 	}
 	mutex_unlock(&dt->mutex);
-	*held = arr;
-	return n;
+	return ret;
 }
 
 /* Nothing to wait for in a dict: never "ready" for poll. */
@@ -937,12 +856,52 @@ static void syncmgr_dict_state(struct syncmgr_obj *obj,
 	st->value = READ_ONCE(syncmgr_dict(obj)->count);
 }
 
-const struct syncmgr_ops syncmgr_dict_ops = {
-	.features	= SYNCMGR_FEAT_DICT,
+static const struct syncmgr_ops syncmgr_dict_ops = {
 	.init		= syncmgr_dict_init,
 	.destroy	= syncmgr_dict_destroy,
-	.data		= syncmgr_dict_data,
 	.handles	= syncmgr_dict_handles,
 	.ready		= syncmgr_dict_ready,
 	.state		= syncmgr_dict_state,
+};
+
+#define SYNCMGR_DICT_KEYED	(SYNCMGR_USES_IN | SYNCMGR_USES_COUNT)
+
+static const struct syncmgr_data_cmd syncmgr_dict_cmds[SYNCMGR_DATA_SLOTS] = {
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LEN)] = { syncmgr_dict_len },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LOOKUP)] = {
+		syncmgr_dict_get, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_POP)] = {
+		syncmgr_dict_get, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_SETDEFAULT)] = {
+		syncmgr_dict_setdefault, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_ASSIGN)] = {
+		syncmgr_dict_assign, SYNCMGR_DICT_KEYED },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_UPDATE)] = {
+		syncmgr_dict_update, SYNCMGR_DICT_KEYED },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CONTAINS)] = {
+		syncmgr_dict_contains, SYNCMGR_DICT_KEYED },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_DELETE)] = {
+		syncmgr_dict_contains, SYNCMGR_DICT_KEYED },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_POPITEM)] = {
+		syncmgr_dict_popitem, SYNCMGR_USES_OUT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_ITER)] = {
+		syncmgr_dict_iter, SYNCMGR_USES_OUT | SYNCMGR_USES_COUNT |
+		SYNCMGR_USES_CURSOR, SYNCMGR_DATA_KEYS | SYNCMGR_DATA_VALUES },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CLEAR_ALL)] = { syncmgr_dict_clear },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COPY)] = { syncmgr_dict_copy },
+};
+
+const struct syncmgr_family syncmgr_dict_family = {
+	.name		= "dict",
+	.features	= SYNCMGR_FEAT_DICT,
+	.ops		= &syncmgr_dict_ops,
+	.cmds		= syncmgr_dict_cmds,
+};
+
+/* A Namespace is a dict whose keys are attribute names (str). */
+const struct syncmgr_family syncmgr_ns_family = {
+	.name		= "Namespace",
+	.features	= SYNCMGR_FEAT_DICT,
+	.ops		= &syncmgr_dict_ops,
+	.cmds		= syncmgr_dict_cmds,
 };

@@ -5,7 +5,7 @@
  * Python's Event.wait does.
  */
 
-#include "syncmgr.h"
+#include "core.h"
 
 static int syncmgr_event_init(struct syncmgr_obj *obj,
 			      const struct syncmgr_create *args)
@@ -48,11 +48,16 @@ static void syncmgr_event_state(struct syncmgr_obj *obj,
 	st->value = obj->event.set;
 }
 
-const struct syncmgr_ops syncmgr_event_ops = {
-	.features	= SYNCMGR_FEAT_EVENT,
+static const struct syncmgr_ops syncmgr_event_ops = {
 	.init		= syncmgr_event_init,
 	.wait		= syncmgr_event_wait,
 	.set		= syncmgr_event_set,
 	.ready		= syncmgr_event_ready,
 	.state		= syncmgr_event_state,
+};
+
+const struct syncmgr_family syncmgr_event_family = {
+	.name		= "Event",
+	.features	= SYNCMGR_FEAT_EVENT,
+	.ops		= &syncmgr_event_ops,
 };

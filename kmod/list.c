@@ -2,7 +2,7 @@
 /*
  * list: Python's list of typed values, shared between processes.
  *
- * The values are items (item.c) in an array of pointers that grows
+ * The values are items (codec.c) in an array of pointers that grows
  * geometrically and shrinks when under a quarter full.  The array is
  * charged at its true size to the account whose call allocated it (the
  * items to their storers, the list's own state to its creator); a new
@@ -14,7 +14,7 @@
  * mutex is dropped.
  *
  * Lock order (outer to inner):
- *   syncmgr_nest_mutex (item.c, a store of a container handle that lost
+ *   syncmgr_nest_mutex (nest.c, a store of a container handle that lost
  *   the race for its check a few times)
  *     ->  syncmgr_list.mutex  ->  base->lock (poll wake-ups), syncmgr_nest_gen_lock
  * The cycle check takes our mutex in ->handles, so the mutex is never
@@ -30,7 +30,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#include "syncmgr.h"
+#include "item.h"
 
 static unsigned int max_list_len = 1 << 22;
 module_param_cb(max_list_len, &syncmgr_param_int_max, &max_list_len, 0644);
@@ -230,8 +230,11 @@ static void syncmgr_list_store_end(struct syncmgr_list_store *st)
 	syncmgr_items_free(&st->items);
 }
 
-static long syncmgr_list_len(struct syncmgr_list *l)
+static long syncmgr_list_len(struct syncmgr_obj *obj, unsigned int cmd,
+			     struct syncmgr_data *d,
+			     struct syncmgr_data __user *argp)
 {
+	struct syncmgr_list *l = to_list(obj);
 	long len;
 
 	mutex_lock(&l->mutex);
@@ -241,13 +244,21 @@ static long syncmgr_list_len(struct syncmgr_list *l)
 }
 
 /* l[i] or l[i:j:k] out: how many values were written. */
-static long syncmgr_list_lookup(struct syncmgr_list *l, struct syncmgr_data *d)
+static long syncmgr_list_lookup(struct syncmgr_obj *obj, unsigned int cmd,
+				struct syncmgr_data *d,
+				struct syncmgr_data __user *argp)
 {
+	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_slice s = { .n = 1 };
 	struct syncmgr_out o __uninitialized;
 	u32 i, k, max;
-	int ret;
+	int ret = syncmgr_slice_check(d);
 
+	/* One index: count, if given, must allow that one. */
+	if (!ret && !d->step && d->count > 1)
+		ret = -EINVAL;
+	if (ret)
+		return ret;
 	mutex_lock(&l->mutex);
 	if (d->step) {
 		syncmgr_slice_indices(d, l->len, &s);
@@ -304,7 +315,9 @@ static int syncmgr_list_splice(struct syncmgr_list *l, u32 lo, u32 hi,
 }
 
 /* l[i] = v, l[i:j] = values, l[i:j:k] = exactly as many values. */
-static long syncmgr_list_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_list_assign(struct syncmgr_obj *obj, unsigned int cmd,
+				struct syncmgr_data *d,
+				struct syncmgr_data __user *argp)
 {
 	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_list_store st;
@@ -313,6 +326,9 @@ static long syncmgr_list_assign(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	u32 i, k;
 	int ret;
 
+	ret = syncmgr_slice_check(d);
+	if (ret)
+		return ret;
 	if (!d->step && d->count != 1)
 		return -EINVAL;
 	ret = syncmgr_list_store_begin(obj, d, d->step, &st);
@@ -365,14 +381,18 @@ static bool syncmgr_slice_has(const struct syncmgr_slice *s, u32 i)
 }
 
 /* del l[i], del l[i:j:k]. */
-static long syncmgr_list_delete(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_list_delete(struct syncmgr_obj *obj, unsigned int cmd,
+				struct syncmgr_data *d,
+				struct syncmgr_data __user *argp)
 {
 	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_slice s;
 	LIST_HEAD(gone);
 	u32 i, w;
-	int ret = 0;
+	int ret = syncmgr_slice_check(d);
 
+	if (ret)
+		return ret;
 	mutex_lock(&l->mutex);
 	if (!d->step) {
 		ret = syncmgr_list_index(l, d->start, &i);
@@ -399,9 +419,11 @@ static long syncmgr_list_delete(struct syncmgr_obj *obj, struct syncmgr_data *d)
 }
 
 /* extend (count values, maybe none) or insert (one value at start). */
-static long syncmgr_list_add(struct syncmgr_obj *obj, struct syncmgr_data *d,
-			     bool insert)
+static long syncmgr_list_add(struct syncmgr_obj *obj, unsigned int cmd,
+			     struct syncmgr_data *d,
+			     struct syncmgr_data __user *argp)
 {
+	bool insert = cmd == SYNCMGR_IOC_INSERT;
 	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_list_store st;
 	LIST_HEAD(gone);
@@ -435,7 +457,9 @@ out:
 }
 
 /* pop(i): the value out, then gone; kept if it cannot be delivered. */
-static long syncmgr_list_pop(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_list_pop(struct syncmgr_obj *obj, unsigned int cmd,
+			     struct syncmgr_data *d,
+			     struct syncmgr_data __user *argp)
 {
 	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_out o __uninitialized;
@@ -456,12 +480,10 @@ static long syncmgr_list_pop(struct syncmgr_obj *obj, struct syncmgr_data *d)
 	return ret;
 }
 
-enum syncmgr_list_find { SM_FIND_REMOVE, SM_FIND_INDEX, SM_FIND_COUNT,
-			 SM_FIND_CONTAINS };
-
 /* remove(v), index(v, start, stop), count(v), v in l. */
-static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
-			      enum syncmgr_list_find what)
+static long syncmgr_list_find(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
 	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_key v __uninitialized;
@@ -479,7 +501,7 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	ret = -ENOENT;
 	mutex_lock(&l->mutex);
 	hi = l->len;
-	if (what == SM_FIND_INDEX) {
+	if (cmd == SYNCMGR_IOC_INDEX) {
 		/* list.index() clamps start and stop as slices do. */
 		if (!(d->flags & SYNCMGR_DATA_NO_START))
 			lo = syncmgr_slice_bound(d->start, l->len, false);
@@ -490,10 +512,10 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 		if (!syncmgr_item_equal(l->items[i], v.it))
 			continue;
 		n++;
-		if (what == SM_FIND_COUNT)
+		if (cmd == SYNCMGR_IOC_COUNT)
 			continue;
-		ret = what == SM_FIND_CONTAINS ? 1 : i;
-		if (what == SM_FIND_REMOVE) {
+		ret = cmd == SYNCMGR_IOC_CONTAINS ? 1 : i;
+		if (cmd == SYNCMGR_IOC_REMOVE) {
 			syncmgr_list_splice(l, i, i + 1, NULL, 0, &gone);
 			syncmgr_obj_changed(obj);
 			ret = 0;
@@ -503,15 +525,18 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, struct syncmgr_data *d,
 	mutex_unlock(&l->mutex);
 	syncmgr_keys_free(&v, 1);
 	syncmgr_items_free(&gone);
-	if (what == SM_FIND_COUNT)
+	if (cmd == SYNCMGR_IOC_COUNT)
 		return n;
-	if (what == SM_FIND_CONTAINS)
+	if (cmd == SYNCMGR_IOC_CONTAINS)
 		return n ? 1 : 0;
 	return ret;
 }
 
-static long syncmgr_list_reverse(struct syncmgr_list *l)
+static long syncmgr_list_reverse(struct syncmgr_obj *obj, unsigned int cmd,
+				 struct syncmgr_data *d,
+				 struct syncmgr_data __user *argp)
 {
+	struct syncmgr_list *l = to_list(obj);
 	u32 i, j;
 
 	mutex_lock(&l->mutex);
@@ -556,8 +581,12 @@ static int syncmgr_list_merge(struct syncmgr_item **a, struct syncmgr_item **b,
 }
 
 /* sort(reverse): on scratch arrays, swapped in only if every compare worked. */
-static long syncmgr_list_sort(struct syncmgr_list *l, bool rev)
+static long syncmgr_list_sort(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
+	struct syncmgr_list *l = to_list(obj);
+	bool rev = d->flags & SYNCMGR_DATA_REVERSE;
 	struct syncmgr_item **a = NULL, **b = NULL;
 	u32 n, width;
 	int ret = 0;
@@ -610,7 +639,9 @@ static int syncmgr_list_clone_into(struct syncmgr_item **dst,
 	return 0;
 }
 
-static long syncmgr_list_clear(struct syncmgr_obj *obj)
+static long syncmgr_list_clear(struct syncmgr_obj *obj, unsigned int cmd,
+			       struct syncmgr_data *d,
+			       struct syncmgr_data __user *argp)
 {
 	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_charge slots = {};
@@ -633,17 +664,19 @@ static long syncmgr_list_clear(struct syncmgr_obj *obj)
 }
 
 /* l *= n: n <= 0 (count 0) empties it; bounded by max_list_len first. */
-static long syncmgr_list_repeat(struct syncmgr_obj *obj, u32 n)
+static long syncmgr_list_repeat(struct syncmgr_obj *obj, unsigned int cmd,
+				struct syncmgr_data *d,
+				struct syncmgr_data __user *argp)
 {
 	struct syncmgr_list *l = to_list(obj);
 	struct syncmgr_item **items;
 	struct syncmgr_charge c = {};
+	u32 len, cap, n = d->count;
 	u64 need;
-	u32 len, cap;
 	int ret;
 
 	if (!n)
-		return syncmgr_list_clear(obj);
+		return syncmgr_list_clear(obj, cmd, d, argp);
 	mutex_lock(&l->mutex);
 	len = l->len;
 	ret = 0;
@@ -683,14 +716,16 @@ unlock:
 }
 
 /* copy(): a new list holding clones (a handle stays the same object). */
-static long syncmgr_list_copy(struct syncmgr_obj *obj)
+static long syncmgr_list_copy(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
 	const struct syncmgr_create args = { .type = SYNCMGR_TYPE_LIST };
 	struct syncmgr_list *l = to_list(obj), *nl;
 	struct syncmgr_obj *copy;
 	int ret = 0;
 
-	copy = syncmgr_obj_new(SYNCMGR_TYPE_LIST, &args);
+	copy = syncmgr_obj_new(&args);
 	if (IS_ERR(copy))
 		return PTR_ERR(copy);
 	nl = to_list(copy);
@@ -716,156 +751,23 @@ static long syncmgr_list_copy(struct syncmgr_obj *obj)
 	return syncmgr_obj_install(copy, O_CLOEXEC);
 }
 
-/* What each command reads; any other field must be zero. */
-#define SM_IN		BIT(0)	/* in, in_size, count */
-#define SM_OUT		BIT(1)	/* out, out_size */
-#define SM_INDEX	BIT(2)	/* start */
-#define SM_SLICE	BIT(3)	/* or a slice: stop, step, NO_START/NO_STOP */
-#define SM_RANGE	BIT(4)	/* INDEX: start, stop, NO_START/NO_STOP */
-#define SM_COUNT	BIT(5)	/* count alone */
-#define SM_REV		BIT(6)	/* flags: REVERSE */
-
-static int syncmgr_list_fields(unsigned int cmd)
-{
-	switch (cmd) {
-	case SYNCMGR_IOC_LEN:
-	case SYNCMGR_IOC_REVERSE:
-	case SYNCMGR_IOC_CLEAR_ALL:
-	case SYNCMGR_IOC_COPY:
-		return 0;
-	case SYNCMGR_IOC_LOOKUP:
-		return SM_OUT | SM_INDEX | SM_SLICE | SM_COUNT;
-	case SYNCMGR_IOC_ASSIGN:
-		return SM_IN | SM_INDEX | SM_SLICE;
-	case SYNCMGR_IOC_DELETE:
-		return SM_INDEX | SM_SLICE;
-	case SYNCMGR_IOC_UPDATE:
-	case SYNCMGR_IOC_REMOVE:
-	case SYNCMGR_IOC_COUNT:
-	case SYNCMGR_IOC_CONTAINS:
-		return SM_IN;
-	case SYNCMGR_IOC_INSERT:
-		return SM_IN | SM_INDEX;
-	case SYNCMGR_IOC_POP:
-		return SM_OUT | SM_INDEX;
-	case SYNCMGR_IOC_INDEX:
-		return SM_IN | SM_INDEX | SM_RANGE;
-	case SYNCMGR_IOC_SORT:
-		return SM_REV;
-	case SYNCMGR_IOC_REPEAT:
-		return SM_COUNT;
-	}
-	return -EBADFD;
-}
-
-static int syncmgr_list_check(unsigned int cmd, const struct syncmgr_data *d)
-{
-	u32 bounds = SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP;
-	int f = syncmgr_list_fields(cmd);
-	u32 flags = 0;
-
-	if (f < 0)
-		return f;
-	if (d->deadline || d->cursor)
-		return -EINVAL;
-	if (!(f & SM_IN) && (d->in || d->in_size))
-		return -EINVAL;
-	if (!(f & (SM_IN | SM_COUNT)) && d->count)
-		return -EINVAL;
-	if (!(f & SM_OUT) && (d->out || d->out_size))
-		return -EINVAL;
-	if (!(f & SM_INDEX) && d->start)
-		return -EINVAL;
-	if (((f & SM_SLICE) && d->step) || (f & SM_RANGE))
-		flags |= bounds;
-	if (!(f & SM_SLICE) && d->step)
-		return -EINVAL;
-	if (!(flags & bounds) && d->stop)
-		return -EINVAL;
-	if (f & SM_REV)
-		flags |= SYNCMGR_DATA_REVERSE;
-	if (d->flags & ~flags)
-		return -EINVAL;
-	/* LOOKUP of one index: count, if given, must allow that one. */
-	if (cmd == SYNCMGR_IOC_LOOKUP && !d->step && d->count > 1)
-		return -EINVAL;
-	return 0;
-}
-
-static long syncmgr_list_data(struct syncmgr_obj *obj, unsigned int cmd,
-			      struct syncmgr_data *d,
-			      struct syncmgr_data __user *argp)
-{
-	struct syncmgr_list *l = to_list(obj);
-	int ret = syncmgr_list_check(cmd, d);
-
-	if (ret)
-		return ret;
-	switch (cmd) {
-	case SYNCMGR_IOC_LEN:
-		return syncmgr_list_len(l);
-	case SYNCMGR_IOC_LOOKUP:
-		return syncmgr_list_lookup(l, d);
-	case SYNCMGR_IOC_ASSIGN:
-		return syncmgr_list_assign(obj, d);
-	case SYNCMGR_IOC_DELETE:
-		return syncmgr_list_delete(obj, d);
-	case SYNCMGR_IOC_UPDATE:
-		return syncmgr_list_add(obj, d, false);
-	case SYNCMGR_IOC_INSERT:
-		return syncmgr_list_add(obj, d, true);
-	case SYNCMGR_IOC_POP:
-		return syncmgr_list_pop(obj, d);
-	case SYNCMGR_IOC_REMOVE:
-		return syncmgr_list_find(obj, d, SM_FIND_REMOVE);
-	case SYNCMGR_IOC_INDEX:
-		return syncmgr_list_find(obj, d, SM_FIND_INDEX);
-	case SYNCMGR_IOC_COUNT:
-		return syncmgr_list_find(obj, d, SM_FIND_COUNT);
-	case SYNCMGR_IOC_CONTAINS:
-		return syncmgr_list_find(obj, d, SM_FIND_CONTAINS);
-	case SYNCMGR_IOC_REVERSE:
-		return syncmgr_list_reverse(l);
-	case SYNCMGR_IOC_SORT:
-		return syncmgr_list_sort(l, d->flags & SYNCMGR_DATA_REVERSE);
-	case SYNCMGR_IOC_REPEAT:
-		return syncmgr_list_repeat(obj, d->count);
-	case SYNCMGR_IOC_CLEAR_ALL:
-		return syncmgr_list_clear(obj);
-	case SYNCMGR_IOC_COPY:
-		return syncmgr_list_copy(obj);
-	}
-	return -EBADFD;
-}
-
 /* The objects the list holds handles to, each with a reference. */
 static int syncmgr_list_handles(struct syncmgr_obj *obj,
-				struct syncmgr_obj ***held)
+				struct syncmgr_held *held)
 {
 	struct syncmgr_list *l = to_list(obj);
-	struct syncmgr_obj **arr;
 	u32 i, n = 0;
+	int ret;
 
 	if (mutex_lock_killable(&l->mutex))
 		return -EINTR;
 	for (i = 0; i < l->len; i++)
 		n += !!l->items[i]->obj;
-	arr = kvmalloc_array(max(n, 1U), sizeof(*arr), GFP_KERNEL_ACCOUNT);
-	if (!arr) {
-		mutex_unlock(&l->mutex);
-		return -ENOMEM;
-	}
-	for (i = 0, n = 0; i < l->len; i++) {
-		struct syncmgr_obj *o = l->items[i]->obj;
-
-		if (!o)
-			continue;
-		refcount_inc(&o->ref);
-		arr[n++] = o;
-	}
+	ret = syncmgr_held_alloc(held, n);
+	for (i = 0; !ret && i < l->len; i++)
+		syncmgr_held_add(held, l->items[i]);
 	mutex_unlock(&l->mutex);
-	*held = arr;
-	return n;
+	return ret;
 }
 
 static int syncmgr_list_init(struct syncmgr_obj *obj,
@@ -914,12 +816,57 @@ static void syncmgr_list_state(struct syncmgr_obj *obj,
 	st->value = READ_ONCE(to_list(obj)->len);
 }
 
-const struct syncmgr_ops syncmgr_list_ops = {
-	.features	= SYNCMGR_FEAT_LIST,
+static const struct syncmgr_ops syncmgr_list_ops = {
 	.init		= syncmgr_list_init,
 	.destroy	= syncmgr_list_destroy,
-	.data		= syncmgr_list_data,
 	.handles	= syncmgr_list_handles,
 	.ready		= syncmgr_list_ready,
 	.state		= syncmgr_list_state,
+};
+
+/* An index, or with a step a slice (stop, NO_START, NO_STOP). */
+#define SYNCMGR_LIST_SLICE	(SYNCMGR_USES_START | SYNCMGR_USES_STOP | \
+				 SYNCMGR_USES_STEP)
+#define SYNCMGR_LIST_BOUNDS	(SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP)
+#define SYNCMGR_LIST_VALUES	(SYNCMGR_USES_IN | SYNCMGR_USES_COUNT)
+
+static const struct syncmgr_data_cmd syncmgr_list_cmds[SYNCMGR_DATA_SLOTS] = {
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LEN)] = { syncmgr_list_len },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LOOKUP)] = {
+		syncmgr_list_lookup, SYNCMGR_USES_OUT | SYNCMGR_USES_COUNT |
+		SYNCMGR_LIST_SLICE, SYNCMGR_LIST_BOUNDS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_ASSIGN)] = {
+		syncmgr_list_assign, SYNCMGR_LIST_VALUES | SYNCMGR_LIST_SLICE,
+		SYNCMGR_LIST_BOUNDS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_DELETE)] = {
+		syncmgr_list_delete, SYNCMGR_LIST_SLICE, SYNCMGR_LIST_BOUNDS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_UPDATE)] = {
+		syncmgr_list_add, SYNCMGR_LIST_VALUES },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_INSERT)] = {
+		syncmgr_list_add, SYNCMGR_LIST_VALUES | SYNCMGR_USES_START },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_POP)] = {
+		syncmgr_list_pop, SYNCMGR_USES_OUT | SYNCMGR_USES_START },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_REMOVE)] = {
+		syncmgr_list_find, SYNCMGR_LIST_VALUES },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_INDEX)] = {
+		syncmgr_list_find, SYNCMGR_LIST_VALUES | SYNCMGR_USES_START |
+		SYNCMGR_USES_STOP, SYNCMGR_LIST_BOUNDS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COUNT)] = {
+		syncmgr_list_find, SYNCMGR_LIST_VALUES },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CONTAINS)] = {
+		syncmgr_list_find, SYNCMGR_LIST_VALUES },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_REVERSE)] = { syncmgr_list_reverse },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_SORT)] = {
+		syncmgr_list_sort, 0, SYNCMGR_DATA_REVERSE },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_REPEAT)] = {
+		syncmgr_list_repeat, SYNCMGR_USES_COUNT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CLEAR_ALL)] = { syncmgr_list_clear },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COPY)] = { syncmgr_list_copy },
+};
+
+const struct syncmgr_family syncmgr_list_family = {
+	.name		= "list",
+	.features	= SYNCMGR_FEAT_LIST,
+	.ops		= &syncmgr_list_ops,
+	.cmds		= syncmgr_list_cmds,
 };

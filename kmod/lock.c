@@ -10,7 +10,7 @@
  */
 #include <linux/err.h>
 
-#include "syncmgr.h"
+#include "core.h"
 
 static bool syncmgr_is_rlock(struct syncmgr_obj *obj)
 {
@@ -149,11 +149,23 @@ static void syncmgr_lock_state(struct syncmgr_obj *obj, struct syncmgr_state *st
 }
 
 const struct syncmgr_ops syncmgr_lock_ops = {
-	.features	= SYNCMGR_FEAT_LOCKS | SYNCMGR_FEAT_OWNER_DEATH,
 	.init		= syncmgr_lock_init,
 	.acquire	= syncmgr_lock_acquire,
 	.release	= syncmgr_lock_release,
 	.ready		= syncmgr_lock_ready,
 	.state		= syncmgr_lock_state,
 	.owner_died	= syncmgr_lock_owner_died,
+};
+
+const struct syncmgr_family syncmgr_lock_family = {
+	.name		= "Lock",
+	.features	= SYNCMGR_FEAT_LOCKS | SYNCMGR_FEAT_OWNER_DEATH,
+	.create_flags	= SYNCMGR_CREATE_UNTRACKED,
+	.ops		= &syncmgr_lock_ops,
+};
+
+const struct syncmgr_family syncmgr_rlock_family = {
+	.name		= "RLock",
+	.features	= SYNCMGR_FEAT_LOCKS | SYNCMGR_FEAT_OWNER_DEATH,
+	.ops		= &syncmgr_lock_ops,
 };

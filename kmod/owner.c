@@ -56,7 +56,7 @@
 #include <linux/workqueue.h>
 #include <trace/events/sched.h>
 
-#include "syncmgr.h"
+#include "core.h"
 
 struct syncmgr_owner {
 	struct hlist_node hnode;	/* in syncmgr_owners until ended */

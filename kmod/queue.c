@@ -27,7 +27,7 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 
-#include "syncmgr.h"
+#include "item.h"
 
 /* Most values one GET returns (bounds the fds reserved per call). */
 #define SYNCMGR_QUEUE_BATCH	1024U
@@ -229,7 +229,9 @@ static void syncmgr_queue_settle(struct syncmgr_obj *obj)
  * PUT: copy the batch in (all or nothing), refuse cycles, then put in
  * order, blocking while full.  Items not put by the deadline are freed.
  */
-static long syncmgr_queue_put(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_queue_put(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
 	struct syncmgr_queue *q = obj->priv;
 	bool nowait = d->flags & SYNCMGR_DATA_NOWAIT;
@@ -329,7 +331,9 @@ static void syncmgr_queue_finish(struct syncmgr_obj *obj,
 }
 
 /* GET: wait until not empty, take up to count values that fit, copy out. */
-static long syncmgr_queue_get(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_queue_get(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
 	struct syncmgr_queue *q = obj->priv;
 	struct syncmgr_qcall c __uninitialized;
@@ -391,9 +395,12 @@ static long syncmgr_queue_get(struct syncmgr_obj *obj, struct syncmgr_data *d)
 }
 
 /* TASK_DONE: count times task_done(); too many: EINVAL, nothing changed. */
-static long syncmgr_queue_task_done(struct syncmgr_obj *obj, u32 count)
+static long syncmgr_queue_task_done(struct syncmgr_obj *obj, unsigned int cmd,
+				    struct syncmgr_data *d,
+				    struct syncmgr_data __user *argp)
 {
 	struct syncmgr_queue *q = obj->priv;
+	u32 count = d->count;
 	struct syncmgr_waiter *w;
 	int ret = 0;
 
@@ -411,18 +418,22 @@ static long syncmgr_queue_task_done(struct syncmgr_obj *obj, u32 count)
 	return ret;
 }
 
-static long syncmgr_queue_join(struct syncmgr_obj *obj, u64 deadline)
+static long syncmgr_queue_join(struct syncmgr_obj *obj, unsigned int cmd,
+			       struct syncmgr_data *d,
+			       struct syncmgr_data __user *argp)
 {
 	struct syncmgr_queue *q = obj->priv;
 
 	spin_lock(&obj->lock);
 	if (q->unfinished)
-		return syncmgr_block(obj, NULL, 0, deadline);
+		return syncmgr_block(obj, NULL, 0, d->deadline);
 	spin_unlock(&obj->lock);
 	return 0;
 }
 
-static long syncmgr_queue_len(struct syncmgr_obj *obj)
+static long syncmgr_queue_len(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
 	struct syncmgr_queue *q = obj->priv;
 	u32 len;
@@ -433,112 +444,37 @@ static long syncmgr_queue_len(struct syncmgr_obj *obj)
 	return min_t(u32, len, INT_MAX);
 }
 
-/* Which fields of struct syncmgr_data a command reads; the rest must be 0. */
-#define SM_Q_IN		BIT(0)		/* in, in_size */
-#define SM_Q_OUT	BIT(1)		/* out, out_size */
-#define SM_Q_COUNT	BIT(2)
-#define SM_Q_DEADLINE	BIT(3)
-#define SM_Q_NOWAIT	BIT(4)		/* flags: SYNCMGR_DATA_NOWAIT */
-
-static bool syncmgr_queue_args_ok(const struct syncmgr_data *d,
-				  unsigned int use)
-{
-	u32 flags = use & SM_Q_NOWAIT ? SYNCMGR_DATA_NOWAIT : 0;
-
-	if (d->start || d->stop || d->step || d->cursor || (d->flags & ~flags))
-		return false;
-	if (!(use & SM_Q_IN) && (d->in || d->in_size))
-		return false;
-	if (!(use & SM_Q_OUT) && (d->out || d->out_size))
-		return false;
-	if (!(use & SM_Q_COUNT) && d->count)
-		return false;
-	return (use & SM_Q_DEADLINE) || !d->deadline;
-}
-
-static long syncmgr_queue_data(struct syncmgr_obj *obj, unsigned int cmd,
-			       struct syncmgr_data *d,
-			       struct syncmgr_data __user *argp)
-{
-	const unsigned int wait = SM_Q_COUNT | SM_Q_DEADLINE | SM_Q_NOWAIT;
-
-	switch (cmd) {
-	case SYNCMGR_IOC_PUT:
-		if (!syncmgr_queue_args_ok(d, SM_Q_IN | wait))
-			return -EINVAL;
-		return syncmgr_queue_put(obj, d);
-	case SYNCMGR_IOC_GET:
-		if (!syncmgr_queue_args_ok(d, SM_Q_OUT | wait))
-			return -EINVAL;
-		return syncmgr_queue_get(obj, d);
-	case SYNCMGR_IOC_TASK_DONE:
-		if (!syncmgr_queue_args_ok(d, SM_Q_COUNT))
-			return -EINVAL;
-		return syncmgr_queue_task_done(obj, d->count);
-	case SYNCMGR_IOC_JOIN:
-		if (!syncmgr_queue_args_ok(d, SM_Q_DEADLINE))
-			return -EINVAL;
-		return syncmgr_queue_join(obj, d->deadline);
-	case SYNCMGR_IOC_LEN:
-		if (!syncmgr_queue_args_ok(d, 0))
-			return -EINVAL;
-		return syncmgr_queue_len(obj);
-	}
-	return -EBADFD;
-}
-
-/*
- * The objects behind the handles on list; stores them in held (taking a
- * reference) while n < max.  Returns the new n.
- */
-static u32 syncmgr_queue_scan(struct list_head *list,
-			      struct syncmgr_obj **held, u32 n, u32 max)
-{
-	struct syncmgr_item *it;
-
-	list_for_each_entry(it, list, node) {
-		if (n == max)
-			break;
-		if (!it->obj)
-			continue;
-		refcount_inc(&it->obj->ref);
-		held[n++] = it->obj;
-	}
-	return n;
-}
-
 /*
  * Every handle held: queued, handed to getters, waiting in putters.  The
  * count of them (an upper bound while a call is finishing) sizes the
- * array outside the lock and ends the one walk early; a queue holding no
- * handle is not walked at all.
+ * array outside the lock; a queue holding no handle is not walked at all.
  */
 static int syncmgr_queue_handles(struct syncmgr_obj *obj,
-				 struct syncmgr_obj ***held)
+				 struct syncmgr_held *held)
 {
 	struct syncmgr_queue *q = obj->priv;
-	struct syncmgr_obj **arr = NULL;
 	struct syncmgr_qcall *c;
-	u32 max = 0, n;
+	struct syncmgr_item *it;
+	int ret;
 
 	for (;;) {
 		spin_lock(&obj->lock);
-		if (q->nr_handles <= max)
+		if (q->nr_handles <= held->max)
 			break;
-		max = q->nr_handles;
 		spin_unlock(&obj->lock);
-		kvfree(arr);
-		arr = kvmalloc_array(max, sizeof(*arr), GFP_KERNEL_ACCOUNT);
-		if (!arr)
-			return -ENOMEM;
+		ret = syncmgr_held_alloc(held, q->nr_handles);
+		if (ret)
+			return ret;
 	}
-	max = q->nr_handles;
-	n = syncmgr_queue_scan(&q->items, arr, 0, max);
-	list_for_each_entry(c, &q->calls, node)
-		n = syncmgr_queue_scan(&c->items, arr, n, max);
+	if (q->nr_handles) {
+		list_for_each_entry(it, &q->items, node)
+			syncmgr_held_add(held, it);
+		list_for_each_entry(c, &q->calls, node)
+			list_for_each_entry(it, &c->items, node)
+				syncmgr_held_add(held, it);
+	}
 	spin_unlock(&obj->lock);
-	*held = arr;
-	return n;
+	return 0;
 }
 
 static int syncmgr_queue_init(struct syncmgr_obj *obj,
@@ -588,13 +524,33 @@ static void syncmgr_queue_state(struct syncmgr_obj *obj,
 	st->max = q->maxsize;
 }
 
-const struct syncmgr_ops syncmgr_queue_ops = {
-	.features	= SYNCMGR_FEAT_QUEUE,
+static const struct syncmgr_ops syncmgr_queue_ops = {
 	.init		= syncmgr_queue_init,
 	.destroy	= syncmgr_queue_destroy,
-	.data		= syncmgr_queue_data,
 	.handles	= syncmgr_queue_handles,
 	.ready		= syncmgr_queue_ready,
 	.writable	= syncmgr_queue_writable,
 	.state		= syncmgr_queue_state,
+};
+
+static const struct syncmgr_data_cmd syncmgr_queue_cmds[SYNCMGR_DATA_SLOTS] = {
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_PUT)] = {
+		syncmgr_queue_put, SYNCMGR_USES_IN | SYNCMGR_USES_COUNT |
+		SYNCMGR_USES_DEADLINE, SYNCMGR_DATA_NOWAIT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_GET)] = {
+		syncmgr_queue_get, SYNCMGR_USES_OUT | SYNCMGR_USES_COUNT |
+		SYNCMGR_USES_DEADLINE, SYNCMGR_DATA_NOWAIT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_TASK_DONE)] = {
+		syncmgr_queue_task_done, SYNCMGR_USES_COUNT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_JOIN)] = {
+		syncmgr_queue_join, SYNCMGR_USES_DEADLINE },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LEN)] = { syncmgr_queue_len },
+};
+
+const struct syncmgr_family syncmgr_queue_family = {
+	.name		= "Queue",
+	.features	= SYNCMGR_FEAT_QUEUE,
+	.create_args	= SYNCMGR_ARG_VALUE,
+	.ops		= &syncmgr_queue_ops,
+	.cmds		= syncmgr_queue_cmds,
 };

@@ -6,7 +6,7 @@
  * (as with Python's and POSIX semaphores).
  */
 
-#include "syncmgr.h"
+#include "core.h"
 
 static int syncmgr_sem_init(struct syncmgr_obj *obj,
 			    const struct syncmgr_create *args)
@@ -63,11 +63,24 @@ static void syncmgr_sem_state(struct syncmgr_obj *obj, struct syncmgr_state *st)
 		st->max = obj->sem.max;
 }
 
-const struct syncmgr_ops syncmgr_sem_ops = {
-	.features	= SYNCMGR_FEAT_SEMAPHORES,
+static const struct syncmgr_ops syncmgr_sem_ops = {
 	.init		= syncmgr_sem_init,
 	.acquire	= syncmgr_sem_acquire,
 	.release	= syncmgr_sem_release,
 	.ready		= syncmgr_sem_ready,
 	.state		= syncmgr_sem_state,
+};
+
+const struct syncmgr_family syncmgr_sem_family = {
+	.name		= "Semaphore",
+	.features	= SYNCMGR_FEAT_SEMAPHORES,
+	.create_args	= SYNCMGR_ARG_VALUE,
+	.ops		= &syncmgr_sem_ops,
+};
+
+const struct syncmgr_family syncmgr_bsem_family = {
+	.name		= "BoundedSemaphore",
+	.features	= SYNCMGR_FEAT_SEMAPHORES,
+	.create_args	= SYNCMGR_ARG_VALUE,
+	.ops		= &syncmgr_sem_ops,
 };

@@ -1,31 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Value and Array: one typed value, or a fixed-length array of native
- * numbers, with atomic read-modify-write operations (add, compare and
- * exchange) that the manager's proxies do not have.
+ * Value: one typed value, with atomic read-modify-write operations (add,
+ * compare and exchange) that the manager's proxies do not have.
  *
  * A Value holds one value of any kind, its typecode kept but never
  * checked, as the manager does: a str, bytes, blob or handle as an item
- * (item.c), a scalar (None, bool, int, float) in place, so that setting,
- * adding to or swapping a number allocates nothing.  An Array stores its elements natively,
- * as Python's array module does; they travel as INT values (integer
- * typecodes) or DOUBLE values ('f', 'd').  The kernel has no FPU here:
- * float32 <-> binary64 and int64 -> binary64 are done on the bits, with
- * round-to-nearest-even.
+ * (codec.c), a scalar (None, bool, int, float) in place, so that setting,
+ * adding to or swapping a number allocates nothing.
  *
- * Lock order: syncmgr_nest_mutex (item.c, stores of container handles)
- *   -> value->mutex / array->mutex -> syncmgr_nest_gen_lock.  Each object has one mutex, held while
+ * Lock order: syncmgr_nest_mutex (nest.c, stores of container handles)
+ *   -> value->mutex -> syncmgr_nest_gen_lock.  The mutex is held while
  * copying to or from user memory, and nothing else is taken under it but
  * the allocator and the fd table (a handle coming out reserves its fd).
  * Replaced items are freed after the mutex is dropped.
  */
-#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
-#include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
-#include "syncmgr.h"
+#include "item.h"
 
 /*
  * scalar.user is who is charged for the scalar (a reference): what its
@@ -40,56 +34,6 @@ struct syncmgr_cell {
 	struct syncmgr_item *item;	/* NULL: the value is scalar */
 	struct syncmgr_item scalar;	/* last: its payload[] stays empty */
 };
-
-/* One Array typecode: its element size and the range of its numbers. */
-struct syncmgr_tc {
-	char code;
-	u8 size;
-	bool is_signed;
-	bool is_float;
-};
-
-static const struct syncmgr_tc syncmgr_tcs[] = {
-	{ 'b', 1, true }, { 'B', 1 }, { 'h', 2, true }, { 'H', 2 },
-	{ 'i', 4, true }, { 'I', 4 }, { 'l', 8, true }, { 'L', 8 },
-	{ 'q', 8, true }, { 'Q', 8 }, { 'f', 4, true, true },
-	{ 'd', 8, true, true },
-};
-
-/* Lengths above this could not be returned by LEN (an int). */
-#define SYNCMGR_ARRAY_MAX_LEN	INT_MAX
-
-struct syncmgr_array {
-	struct rcu_head rcu;		/* freed by kvfree_rcu: destroy is atomic */
-	struct mutex mutex;		/* held across copies to the user */
-	const struct syncmgr_tc *tc;
-	u32 len;
-	size_t charged;			/* true size, charged to user */
-	struct syncmgr_user *user;	/* the creator's account (a reference) */
-	u8 data[];			/* protected by mutex */
-};
-
-/* Fields of struct syncmgr_data a command reads; the others must be 0. */
-#define SM_F_IN		BIT(0)
-#define SM_F_OUT	BIT(1)
-#define SM_F_INDEX	BIT(2)		/* start, stop, step, NO_START/NO_STOP */
-
-static int syncmgr_value_fields(const struct syncmgr_data *d, unsigned int f)
-{
-	if (!(f & SM_F_IN) && (d->in || d->in_size || d->count))
-		return -EINVAL;
-	if (!(f & SM_F_OUT) && (d->out || d->out_size))
-		return -EINVAL;
-	if (!(f & SM_F_INDEX) && (d->start || d->stop || d->step || d->flags))
-		return -EINVAL;
-	if (d->flags & ~(SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP))
-		return -EINVAL;
-	if (d->deadline || d->cursor)
-		return -EINVAL;
-	return 0;
-}
-
-/* ---- Value ---- */
 
 static const struct syncmgr_item *syncmgr_value_cur(struct syncmgr_cell *v)
 {
@@ -156,33 +100,30 @@ static struct syncmgr_item *syncmgr_value_set_item(struct syncmgr_cell *v,
 	return old;
 }
 
-/* Copy cur out to the caller (room checked first); 0 or -errno. */
-static int syncmgr_put_one(struct syncmgr_out *o, const struct syncmgr_item *it)
+static long syncmgr_value_load(struct syncmgr_obj *obj, unsigned int cmd,
+			       struct syncmgr_data *d,
+			       struct syncmgr_data __user *argp)
 {
-	if (!syncmgr_out_room(o, it))
-		return -EMSGSIZE;
-	return syncmgr_out_put(o, it);
-}
-
-static long syncmgr_value_load(struct syncmgr_cell *v, struct syncmgr_data *d)
-{
+	struct syncmgr_cell *v = obj->priv;
 	struct syncmgr_out o __uninitialized;
 	int ret;
 
 	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&v->mutex);
-	ret = syncmgr_put_one(&o, syncmgr_value_cur(v));
+	ret = syncmgr_out_one(&o, syncmgr_value_cur(v));
 	mutex_unlock(&v->mutex);
 	return syncmgr_out_end(&o, ret);
 }
 
 /*
- * The value read in as a key (item.c: on the stack when small) and kept
+ * The value read in as a key (codec.c: on the stack when small) and kept
  * as an item only if it is not a scalar.  Storing a handle makes the
  * Value a container: refuse a store that would make obj reachable from
  * itself.
  */
-static long syncmgr_value_store(struct syncmgr_obj *obj, struct syncmgr_data *d)
+static long syncmgr_value_store(struct syncmgr_obj *obj, unsigned int cmd,
+				struct syncmgr_data *d,
+				struct syncmgr_data __user *argp)
 {
 	struct syncmgr_cell *v = obj->priv;
 	struct syncmgr_key k __uninitialized;
@@ -256,8 +197,11 @@ static int syncmgr_value_set_sum(struct syncmgr_cell *v, s64 sum,
  * ADD: an INT (or BOOL) delta to an INT (or BOOL) value; the sum is an
  * INT.  Doubles: the kernel has no FPU, libsync loops on CMPXCHG.
  */
-static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
+static long syncmgr_value_add(struct syncmgr_obj *obj, unsigned int cmd,
+			      struct syncmgr_data *d,
+			      struct syncmgr_data __user *argp)
 {
+	struct syncmgr_cell *v = obj->priv;
 	struct syncmgr_key delta __uninitialized;
 	const struct syncmgr_item *cur;
 	struct syncmgr_item *old = NULL;
@@ -279,7 +223,7 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 	cur = syncmgr_value_cur(v);
 	ret = syncmgr_value_sum(cur, b, &sum);
 	if (!ret)
-		ret = syncmgr_put_one(&o, cur);
+		ret = syncmgr_out_one(&o, cur);
 	if (!ret)
 		ret = syncmgr_value_set_sum(v, sum, &old);
 	mutex_unlock(&v->mutex);
@@ -289,7 +233,7 @@ static long syncmgr_value_add(struct syncmgr_cell *v, struct syncmgr_data *d)
 }
 
 /*
- * SCALAR_LOAD/STORE/ADD (the core checked the type and val): a Value's
+ * SCALAR_LOAD/STORE/ADD (the core checked val): a Value's
  * number with one 16-byte struct.  ADD writes the value before under the
  * mutex, ahead of any change, so a fault leaves the Value as it was.
  */
@@ -342,8 +286,9 @@ static long syncmgr_value_scalar(struct syncmgr_obj *obj, unsigned int cmd,
  * Both are read in as keys: expected is only compared, and new is kept as
  * an item only if it is not a scalar.
  */
-static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
-				  struct syncmgr_data *d)
+static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj, unsigned int cmd,
+				  struct syncmgr_data *d,
+				  struct syncmgr_data __user *argp)
 {
 	struct syncmgr_cell *v = obj->priv;
 	struct syncmgr_item *it = NULL, *old = NULL;
@@ -378,7 +323,7 @@ static long syncmgr_value_cmpxchg(struct syncmgr_obj *obj,
 		goto free;
 	}
 	cur = syncmgr_value_cur(v);
-	ret = syncmgr_put_one(&o, cur);
+	ret = syncmgr_out_one(&o, cur);
 	if (!ret && syncmgr_item_equal(cur, kv[0].it)) {
 		if (it)
 			old = syncmgr_value_set_item(v, it);
@@ -405,488 +350,29 @@ free:
 	return ret;
 }
 
-static long syncmgr_value_data(struct syncmgr_obj *obj, unsigned int cmd,
-			       struct syncmgr_data *d)
-{
-	struct syncmgr_cell *v = obj->priv;
-	int ret;
-
-	switch (cmd) {
-	case SYNCMGR_IOC_LOAD:
-		ret = syncmgr_value_fields(d, SM_F_OUT);
-		return ret ? ret : syncmgr_value_load(v, d);
-	case SYNCMGR_IOC_STORE:
-		ret = syncmgr_value_fields(d, SM_F_IN);
-		return ret ? ret : syncmgr_value_store(obj, d);
-	case SYNCMGR_IOC_ADD:
-		ret = syncmgr_value_fields(d, SM_F_IN | SM_F_OUT);
-		return ret ? ret : syncmgr_value_add(v, d);
-	case SYNCMGR_IOC_CMPXCHG:
-		ret = syncmgr_value_fields(d, SM_F_IN | SM_F_OUT);
-		return ret ? ret : syncmgr_value_cmpxchg(obj, d);
-	}
-	return -EBADFD;
-}
-
 /* The object a stored handle keeps alive, for the cycle check. */
 static int syncmgr_value_handles(struct syncmgr_obj *obj,
-				 struct syncmgr_obj ***held)
+				 struct syncmgr_held *held)
 {
 	struct syncmgr_cell *v = obj->priv;
-	struct syncmgr_obj **h;
-	int n = 0;
+	int ret;
 
-	*held = NULL;
-	if (obj->type != SYNCMGR_TYPE_VALUE)
-		return 0;
-	h = kvmalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
-	if (!h)
-		return -ENOMEM;
-	if (mutex_lock_killable(&v->mutex)) {
-		kvfree(h);
+	/* Room first: the mutex is held across user copies, not for this. */
+	ret = syncmgr_held_alloc(held, 1);
+	if (ret)
+		return ret;
+	if (mutex_lock_killable(&v->mutex))
 		return -EINTR;
-	}
-	if (v->item && v->item->obj) {
-		h[n++] = v->item->obj;
-		refcount_inc(&v->item->obj->ref);
-	}
+	syncmgr_held_add(held, v->item);
 	mutex_unlock(&v->mutex);
-	*held = h;
-	return n;
-}
-
-/* ---- Array: elements, in software floating point ---- */
-
-/* int64 -> binary64 bits, rounded to nearest, ties to even. */
-static u64 syncmgr_i64_to_f64(s64 v)
-{
-	u64 sign = 0, m = (u64)v, rem, half;
-	int exp, shift;
-
-	if (!v)
-		return 0;
-	if (v < 0) {
-		sign = 1ULL << 63;
-		m = -(u64)v;
-	}
-	exp = fls64(m) - 1;
-	if (exp <= 52) {
-		m <<= 52 - exp;
-	} else {
-		shift = exp - 52;
-		rem = m & ((1ULL << shift) - 1);
-		half = 1ULL << (shift - 1);
-		m >>= shift;
-		if (rem > half || (rem == half && (m & 1)))
-			m++;
-		if (m == 1ULL << 53) {
-			m >>= 1;
-			exp++;
-		}
-	}
-	return sign | (u64)(exp + 1023) << 52 | (m & ((1ULL << 52) - 1));
-}
-
-/* binary32 bits -> binary64 bits: exact (a NaN comes out quiet). */
-static u64 syncmgr_f32_to_f64(u32 f)
-{
-	u64 sign = (u64)(f >> 31) << 63;
-	u32 exp = (f >> 23) & 0xff, mant = f & 0x7fffff;
-	int p;
-
-	if (exp == 0xff)
-		return sign | 0x7ffULL << 52 | (u64)mant << 29 |
-		       (mant ? 1ULL << 51 : 0);
-	if (!exp) {
-		if (!mant)
-			return sign;
-		p = fls(mant) - 1;		/* x = 1.f * 2^(p - 149) */
-		mant = (mant << (23 - p)) & 0x7fffff;
-		return sign | (u64)(p - 149 + 1023) << 52 | (u64)mant << 29;
-	}
-	return sign | (u64)(exp - 127 + 1023) << 52 | (u64)mant << 29;
-}
-
-/*
- * binary64 bits -> binary32 bits, rounded to nearest, ties to even, as a
- * C cast does; a finite value that rounds beyond FLT_MAX: -EOVERFLOW (as
- * struct.pack('f') raises OverflowError).  Infinities and NaNs pass.
- */
-static int syncmgr_f64_to_f32(u64 d, u32 *out)
-{
-	u32 sign = (u32)(d >> 63) << 31;
-	int exp = (d >> 52) & 0x7ff, e, shift;
-	u64 mant = d & ((1ULL << 52) - 1), m, rem, half;
-
-	if (exp == 0x7ff) {
-		*out = sign | 0x7f800000 |
-		       (mant ? 0x400000 | (u32)(mant >> 29) : 0);
-		return 0;
-	}
-	*out = sign;
-	if (!exp)			/* zero or below 2^-1022: rounds to 0 */
-		return 0;
-	mant |= 1ULL << 52;
-	e = exp - 1023;			/* x = mant * 2^(e - 52) */
-	shift = e >= -126 ? 29 : -97 - e;
-	if (shift > 53)			/* below half the least subnormal */
-		return 0;
-	rem = mant & ((1ULL << shift) - 1);
-	half = 1ULL << (shift - 1);
-	m = mant >> shift;
-	if (rem > half || (rem == half && (m & 1)))
-		m++;
-	if (e < -126) {			/* subnormal, or rounded up to 2^-126 */
-		*out |= (u32)m;
-		return 0;
-	}
-	if (m == 1ULL << 24) {
-		m >>= 1;
-		e++;
-	}
-	if (e > 127)
-		return -EOVERFLOW;
-	*out |= (u32)(e + 127) << 23 | ((u32)m & 0x7fffff);
-	return 0;
-}
-
-/* The native bits of a value for tc: -EINVAL wrong kind, -EOVERFLOW range. */
-static int syncmgr_elem_bits(const struct syncmgr_tc *tc,
-			     const struct syncmgr_item *it, u64 *bits)
-{
-	s64 v, max;
-	u32 f;
-	int ret;
-
-	if (tc->is_float) {
-		if (it->type == SYNCMGR_VAL_DOUBLE)
-			*bits = it->data;
-		else if (!syncmgr_item_int(it, &v))
-			*bits = syncmgr_i64_to_f64(v);
-		else
-			return -EINVAL;
-		if (tc->size == 8)
-			return 0;
-		ret = syncmgr_f64_to_f32(*bits, &f);
-		*bits = f;
-		return ret;
-	}
-	ret = syncmgr_item_int(it, &v);
-	if (ret)
-		return ret;
-	if (tc->size == 8) {
-		/* 'Q'/'L': an INT value cannot carry 2^63 and up. */
-		if (!tc->is_signed && v < 0)
-			return -EOVERFLOW;
-	} else {
-		max = tc->is_signed ? (1LL << (tc->size * 8 - 1)) - 1 :
-				      (1LL << (tc->size * 8)) - 1;
-		if (v > max || v < (tc->is_signed ? -max - 1 : 0))
-			return -EOVERFLOW;
-	}
-	*bits = (u64)v;
-	return 0;
-}
-
-static void *syncmgr_elem(struct syncmgr_array *a, u32 i)
-{
-	return a->data + (size_t)i * a->tc->size;
-}
-
-static void syncmgr_elem_set(struct syncmgr_array *a, u32 i, u64 bits)
-{
-	void *p = syncmgr_elem(a, i);
-
-	lockdep_assert_held(&a->mutex);
-	switch (a->tc->size) {
-	case 1:
-		*(u8 *)p = bits;
-		break;
-	case 2:
-		*(u16 *)p = bits;
-		break;
-	case 4:
-		*(u32 *)p = bits;
-		break;
-	default:
-		*(u64 *)p = bits;
-	}
-}
-
-/* Element i as the value it travels as (a stack item: no handle). */
-static void syncmgr_elem_get(struct syncmgr_array *a, u32 i,
-			     struct syncmgr_item *it)
-{
-	const struct syncmgr_tc *tc = a->tc;
-	void *p = syncmgr_elem(a, i);
-	u64 v;
-
-	lockdep_assert_held(&a->mutex);
-	memset(it, 0, sizeof(*it));
-	switch (tc->size) {
-	case 1:
-		v = tc->is_signed ? (u64)(s64)*(s8 *)p : *(u8 *)p;
-		break;
-	case 2:
-		v = tc->is_signed ? (u64)(s64)*(s16 *)p : *(u16 *)p;
-		break;
-	case 4:
-		v = tc->is_signed && !tc->is_float ? (u64)(s64)*(s32 *)p :
-						     *(u32 *)p;
-		break;
-	default:
-		v = *(u64 *)p;
-	}
-	it->type = tc->is_float ? SYNCMGR_VAL_DOUBLE : SYNCMGR_VAL_INT;
-	it->data = tc->is_float && tc->size == 4 ? syncmgr_f32_to_f64(v) : v;
-}
-
-/* ---- Array: indices and slices, as Python normalises them ---- */
-
-/* One index (step 0): negative counts from the end; -ERANGE outside. */
-static int syncmgr_array_index(struct syncmgr_array *a,
-			       const struct syncmgr_data *d, u32 *i)
-{
-	s64 idx = d->start;
-
-	if (d->flags || d->stop)
-		return -EINVAL;
-	if (idx < 0)
-		idx += a->len;
-	if (idx < 0 || idx >= a->len)
-		return -ERANGE;
-	*i = idx;
-	return 0;
-}
-
-/* Which elements a LOAD/STORE names: one index, or a slice. */
-static int syncmgr_array_range(struct syncmgr_array *a,
-			       const struct syncmgr_data *d,
-			       struct syncmgr_slice *s)
-{
-	u32 i = 0;
-	int ret;
-
-	if (d->step) {
-		syncmgr_slice_indices(d, a->len, s);
-		return 0;
-	}
-	ret = syncmgr_array_index(a, d, &i);
-	s->start = i;
-	s->step = 1;
-	s->n = 1;
-	return ret;
-}
-
-/* ---- Array: operations ---- */
-
-static long syncmgr_array_load(struct syncmgr_array *a, struct syncmgr_data *d)
-{
-	struct syncmgr_item it;
-	struct syncmgr_slice s;
-	struct syncmgr_out o __uninitialized;
-	u32 k;
-	int ret = syncmgr_array_range(a, d, &s);
-
-	if (ret)
-		return ret;
-	syncmgr_out_init(&o, d, 1);
-	/* Elements never carry handles: no fd slots are needed. */
-	o.max = s.n;
-	mutex_lock(&a->mutex);
-	for (k = 0; k < s.n && !ret; k++) {
-		syncmgr_elem_get(a, syncmgr_slice_at(&s, k), &it);
-		if (!syncmgr_out_room(&o, &it))
-			break;
-		ret = syncmgr_out_put(&o, &it);
-	}
-	mutex_unlock(&a->mutex);
-	return syncmgr_out_end(&o, ret);
-}
-
-/*
- * The values of in as native bits (*bits: kvfree), all checked before
- * anything changes.  The values are read (and charged) first, so no
- * count x 8 bytes are allocated for input that is not there.
- */
-static int syncmgr_array_bits_in(struct syncmgr_array *a,
-				 const struct syncmgr_data *d, u64 **bitsp)
-{
-	struct syncmgr_item *it;
-	LIST_HEAD(items);
-	u64 *bits;
-	u32 k = 0;
-	int ret = syncmgr_items_in(d, d->count, &items);
-
-	if (ret)
-		return ret;
-	bits = syncmgr_mem_alloc(array_size(d->count, sizeof(*bits)), 0);
-	if (!bits) {
-		syncmgr_items_free(&items);
-		return -ENOMEM;
-	}
-	*bitsp = bits;
-	list_for_each_entry(it, &items, node) {
-		ret = syncmgr_elem_bits(a->tc, it, &bits[k++]);
-		if (ret)
-			break;
-	}
-	syncmgr_items_free(&items);
-	return ret;
-}
-
-static long syncmgr_array_store(struct syncmgr_array *a, struct syncmgr_data *d)
-{
-	struct syncmgr_slice s;
-	u64 *bits = NULL;
-	u32 k;
-	int ret = syncmgr_array_range(a, d, &s);
-
-	if (ret)
-		return ret;
-	if (d->count != s.n)
-		return -EINVAL;
-	if (!s.n)
-		return d->in || d->in_size ? -EINVAL : 0;
-	ret = syncmgr_array_bits_in(a, d, &bits);
-	if (!ret) {
-		mutex_lock(&a->mutex);
-		for (k = 0; k < s.n; k++)
-			syncmgr_elem_set(a, syncmgr_slice_at(&s, k), bits[k]);
-		mutex_unlock(&a->mutex);
-	}
-	kvfree(bits);
-	return ret;
-}
-
-/*
- * ADD (in: the delta) and CMPXCHG (in: expected, new) on one integer
- * element; out: the element before.  CMPXCHG returns 1 if it stored.
- */
-static long syncmgr_array_rmw(struct syncmgr_array *a, unsigned int cmd,
-			      struct syncmgr_data *d)
-{
-	bool add = cmd == SYNCMGR_IOC_ADD;
-	struct syncmgr_key in[2] __uninitialized;
-	struct syncmgr_item cur;
-	struct syncmgr_out o __uninitialized;
-	u64 bits = 0;
-	s64 old, delta = 0, sum = 0;
-	bool stored = false;
-	u32 i;
-	int ret;
-
-	if (a->tc->is_float)
-		return -EINVAL;
-	ret = syncmgr_array_index(a, d, &i);
-	if (ret)
-		return ret;
-	if (d->count != (add ? 1 : 2))
-		return -EINVAL;
-	/* Only looked at: read onto the stack, not allocated. */
-	ret = syncmgr_keys_in(d, in, d->count);
-	if (ret)
-		return ret;
-	ret = add ? syncmgr_item_int(in[0].it, &delta) :
-		    syncmgr_elem_bits(a->tc, in[1].it, &bits);
-	if (ret)
-		goto free;
-	syncmgr_out_init(&o, d, 1);
-	mutex_lock(&a->mutex);
-	syncmgr_elem_get(a, i, &cur);
-	old = (s64)cur.data;
-	if (add) {
-		struct syncmgr_item tmp = { .type = SYNCMGR_VAL_INT };
-
-		if (check_add_overflow(old, delta, &sum))
-			ret = -EOVERFLOW;
-		tmp.data = (u64)sum;
-		if (!ret)
-			ret = syncmgr_elem_bits(a->tc, &tmp, &bits);
-		stored = !ret;
-	} else {
-		stored = syncmgr_item_equal(&cur, in[0].it);
-	}
-	if (!ret)
-		ret = syncmgr_put_one(&o, &cur);
-	if (!ret && stored)
-		syncmgr_elem_set(a, i, bits);
-	mutex_unlock(&a->mutex);
-	ret = syncmgr_out_end(&o, ret);
-	if (ret >= 0)
-		ret = add ? 0 : stored;
-free:
-	syncmgr_keys_free(in, d->count);
-	return ret;
-}
-
-static long syncmgr_array_data(struct syncmgr_obj *obj, unsigned int cmd,
-			       struct syncmgr_data *d)
-{
-	struct syncmgr_array *a = obj->priv;
-	int ret;
-
-	switch (cmd) {
-	case SYNCMGR_IOC_LEN:
-		ret = syncmgr_value_fields(d, 0);
-		return ret ? ret : a->len;
-	case SYNCMGR_IOC_LOAD:
-		ret = syncmgr_value_fields(d, SM_F_OUT | SM_F_INDEX);
-		return ret ? ret : syncmgr_array_load(a, d);
-	case SYNCMGR_IOC_STORE:
-		ret = syncmgr_value_fields(d, SM_F_IN | SM_F_INDEX);
-		return ret ? ret : syncmgr_array_store(a, d);
-	case SYNCMGR_IOC_ADD:
-	case SYNCMGR_IOC_CMPXCHG:
-		ret = syncmgr_value_fields(d, SM_F_IN | SM_F_OUT | SM_F_INDEX);
-		return ret ? ret : syncmgr_array_rmw(a, cmd, d);
-	}
-	return -EBADFD;
-}
-
-/* ---- Both ---- */
-
-static int syncmgr_array_init(struct syncmgr_obj *obj,
-			      const struct syncmgr_create *args)
-{
-	const struct syncmgr_tc *tc = NULL;
-	struct syncmgr_array *a;
-	size_t bytes;
-	unsigned int k;
-	int ret;
-
-	for (k = 0; k < ARRAY_SIZE(syncmgr_tcs); k++)
-		if (args->typecode == syncmgr_tcs[k].code)
-			tc = &syncmgr_tcs[k];
-	if (!tc || args->value > SYNCMGR_ARRAY_MAX_LEN)
-		return -EINVAL;
-	bytes = sizeof(*a) + (size_t)args->value * tc->size;
-	/* Charged to the creator at its true size, before it is allocated. */
-	ret = syncmgr_mem_charge(obj->user, bytes);
-	if (ret)
-		return ret;
-	a = syncmgr_mem_alloc(bytes, __GFP_ZERO);
-	if (!a) {
-		syncmgr_user_uncharge_bytes(obj->user, syncmgr_mem_size(bytes));
-		return -ENOMEM;
-	}
-	mutex_init(&a->mutex);
-	a->tc = tc;
-	a->len = args->value;
-	a->charged = syncmgr_mem_size(bytes);
-	a->user = syncmgr_user_get(obj->user);
-	obj->priv = a;
 	return 0;
 }
 
 static int syncmgr_value_init(struct syncmgr_obj *obj,
 			      const struct syncmgr_create *args)
 {
-	struct syncmgr_cell *v;
+	struct syncmgr_cell *v = syncmgr_priv_alloc(obj, sizeof(*v));
 
-	if (obj->type == SYNCMGR_TYPE_ARRAY)
-		return syncmgr_array_init(obj, args);
-	v = syncmgr_priv_alloc(obj, sizeof(*v));
 	if (IS_ERR(v))
 		return PTR_ERR(v);
 	mutex_init(&v->mutex);
@@ -898,35 +384,18 @@ static int syncmgr_value_init(struct syncmgr_obj *obj,
 }
 
 /*
- * An Array may go in atomic context: nothing here sleeps for it.  A
- * Value's last reference goes in process context only (the exit probe
+ * A Value's last reference goes in process context only (the exit probe
  * puts Locks and RLocks alone), so its item (maybe vmalloc'd) is freed
  * directly.
  */
 static void syncmgr_value_destroy(struct syncmgr_obj *obj)
 {
-	struct syncmgr_array *a = obj->priv;
 	struct syncmgr_cell *v = obj->priv;
 
-	if (obj->type == SYNCMGR_TYPE_ARRAY) {
-		syncmgr_user_uncharge_bytes(a->user, a->charged);
-		syncmgr_user_put(a->user);
-		kvfree_rcu(a, rcu);
-		return;
-	}
 	syncmgr_item_free(v->item);
 	syncmgr_scalar_uncharge(v->scalar.user);
 	syncmgr_user_put(v->scalar.user);
 	syncmgr_priv_free(obj, v, sizeof(*v));
-}
-
-static long syncmgr_value_ops_data(struct syncmgr_obj *obj, unsigned int cmd,
-				   struct syncmgr_data *d,
-				   struct syncmgr_data __user *argp)
-{
-	if (obj->type == SYNCMGR_TYPE_ARRAY)
-		return syncmgr_array_data(obj, cmd, d);
-	return syncmgr_value_data(obj, cmd, d);
 }
 
 /* A load never blocks. */
@@ -935,28 +404,41 @@ static bool syncmgr_value_ready(struct syncmgr_obj *obj)
 	return true;
 }
 
-/* value: the Array's length (Value: 0); max: the typecode. */
+/* value: 0; max: the typecode. */
 static void syncmgr_value_state(struct syncmgr_obj *obj,
 				struct syncmgr_state *st)
 {
-	struct syncmgr_array *a = obj->priv;
 	struct syncmgr_cell *v = obj->priv;
 
-	if (obj->type == SYNCMGR_TYPE_ARRAY) {
-		st->value = a->len;
-		st->max = a->tc->code;
-	} else {
-		st->max = v->typecode;
-	}
+	st->max = v->typecode;
 }
 
-const struct syncmgr_ops syncmgr_value_ops = {
-	.features	= SYNCMGR_FEAT_VALUE | SYNCMGR_FEAT_SCALAR,
+static const struct syncmgr_ops syncmgr_value_ops = {
 	.init		= syncmgr_value_init,
 	.destroy	= syncmgr_value_destroy,
-	.data		= syncmgr_value_ops_data,
 	.scalar		= syncmgr_value_scalar,
 	.handles	= syncmgr_value_handles,
 	.ready		= syncmgr_value_ready,
 	.state		= syncmgr_value_state,
+};
+
+static const struct syncmgr_data_cmd syncmgr_value_cmds[SYNCMGR_DATA_SLOTS] = {
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LOAD)] = {
+		syncmgr_value_load, SYNCMGR_USES_OUT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_STORE)] = {
+		syncmgr_value_store, SYNCMGR_USES_IN | SYNCMGR_USES_COUNT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_ADD)] = {
+		syncmgr_value_add, SYNCMGR_USES_IN | SYNCMGR_USES_COUNT |
+		SYNCMGR_USES_OUT },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CMPXCHG)] = {
+		syncmgr_value_cmpxchg, SYNCMGR_USES_IN | SYNCMGR_USES_COUNT |
+		SYNCMGR_USES_OUT },
+};
+
+const struct syncmgr_family syncmgr_value_family = {
+	.name		= "Value",
+	.features	= SYNCMGR_FEAT_VALUE | SYNCMGR_FEAT_SCALAR,
+	.create_args	= SYNCMGR_ARG_TYPECODE,
+	.ops		= &syncmgr_value_ops,
+	.cmds		= syncmgr_value_cmds,
 };
