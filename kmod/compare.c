@@ -23,7 +23,7 @@ void syncmgr_compare_init(void)
  * is split into sign, an integer part (saturated beyond 2^63) and whether
  * a fraction remains, without any floating point.
  */
-enum syncmgr_num_class { SM_NUM_FINITE, SM_NUM_INF, SM_NUM_NAN };
+enum syncmgr_num_class { SYNCMGR_NUM_FINITE, SYNCMGR_NUM_INF, SYNCMGR_NUM_NAN };
 
 struct syncmgr_num {
 	enum syncmgr_num_class class;
@@ -56,7 +56,7 @@ static void syncmgr_num_of(const struct syncmgr_item *it, struct syncmgr_num *n)
 	exp = (bits >> 52) & 0x7ff;
 	mant = bits & ((1ULL << 52) - 1);
 	if (exp == 0x7ff) {
-		n->class = mant ? SM_NUM_NAN : SM_NUM_INF;
+		n->class = mant ? SYNCMGR_NUM_NAN : SYNCMGR_NUM_INF;
 		return;
 	}
 	if (exp == 0) {			/* zero or subnormal: |x| < 1 */
@@ -87,10 +87,10 @@ static int syncmgr_num_cmp(const struct syncmgr_num *a,
 
 	if (a->neg != b->neg)
 		return a->neg ? -1 : 1;
-	if (a->class == SM_NUM_INF || b->class == SM_NUM_INF) {
+	if (a->class == SYNCMGR_NUM_INF || b->class == SYNCMGR_NUM_INF) {
 		if (a->class == b->class)
 			return 0;
-		return a->class == SM_NUM_INF ? sign : -sign;
+		return a->class == SYNCMGR_NUM_INF ? sign : -sign;
 	}
 	if (a->big != b->big)
 		return a->big ? sign : -sign;
@@ -125,7 +125,7 @@ static int syncmgr_number_cmp(const struct syncmgr_item *a,
 
 	syncmgr_num_of(a, &x);
 	syncmgr_num_of(b, &y);
-	if (x.class == SM_NUM_NAN || y.class == SM_NUM_NAN)
+	if (x.class == SYNCMGR_NUM_NAN || y.class == SYNCMGR_NUM_NAN)
 		return 2;
 	c = syncmgr_num_cmp(&x, &y);
 	if (!c && x.big && y.big)
@@ -200,10 +200,10 @@ u64 syncmgr_item_hash(const struct syncmgr_item *it)
 		 * to spread: one hash for every NaN would put them all in one
 		 * bucket and make each operation walk them all.
 		 */
-		if (n.class == SM_NUM_NAN)
+		if (n.class == SYNCMGR_NUM_NAN)
 			return siphash_2u64(atomic64_inc_return(&syncmgr_nan_seq),
 					    4, &syncmgr_hash_key);
-		if (n.class == SM_NUM_FINITE && !n.big && !n.frac)
+		if (n.class == SYNCMGR_NUM_FINITE && !n.big && !n.frac)
 			return siphash_2u64(n.neg ? -n.mag : n.mag, 1,
 					    &syncmgr_hash_key);
 		return siphash_2u64(it->data, 2, &syncmgr_hash_key);

@@ -147,6 +147,59 @@ TEST(version_features_match_creatable_types)
 	}
 }
 
+/*
+ * Every type the module reports has its name (the kernel derives names,
+ * create checks and features from one table: a kind added there without
+ * its name would show "(null)"), and the first type past max_types does
+ * not exist.  A new kind must be added here too, or this fails.
+ */
+TEST(every_reported_type_has_its_name)
+{
+	static const char *const names[] = {
+		[SYNCMGR_TYPE_LOCK] = "Lock",
+		[SYNCMGR_TYPE_RLOCK] = "RLock",
+		[SYNCMGR_TYPE_SEMAPHORE] = "Semaphore",
+		[SYNCMGR_TYPE_BOUNDED_SEMAPHORE] = "BoundedSemaphore",
+		[SYNCMGR_TYPE_EVENT] = "Event",
+		[SYNCMGR_TYPE_CONDITION] = "Condition",
+		[SYNCMGR_TYPE_BARRIER] = "Barrier",
+		[SYNCMGR_TYPE_QUEUE] = "Queue",
+		[SYNCMGR_TYPE_VALUE] = "Value",
+		[SYNCMGR_TYPE_ARRAY] = "Array",
+		[SYNCMGR_TYPE_DICT] = "dict",
+		[SYNCMGR_TYPE_LIST] = "list",
+		[SYNCMGR_TYPE_NAMESPACE] = "Namespace",
+	};
+	struct syncmgr_version v;
+	struct syncmgr_create c;
+
+	ASSERT_EQ(0, sm_version(&v));
+	ASSERT_EQ(sizeof(names) / sizeof(names[0]) - 1, v.max_types);
+	for (__u32 type = 1; type <= v.max_types; type++) {
+		char path[64], line[256], want[96];
+		bool found = false;
+		FILE *f;
+		int fd;
+
+		c = create_arg(type);
+		if (type == SYNCMGR_TYPE_ARRAY)
+			c.typecode = 'i';
+		fd = create_raw(&c);
+		ASSERT_LE(0, fd) TH_LOG("type %u", type);
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+		snprintf(want, sizeof(want), "syncmgr-type:\t%s\n", names[type]);
+		f = fopen(path, "r");
+		ASSERT_NE(NULL, f);
+		while (fgets(line, sizeof(line), f))
+			found |= !strcmp(line, want);
+		fclose(f);
+		EXPECT_TRUE(found) TH_LOG("type %u: no \"%s\"", type, names[type]);
+		close(fd);
+	}
+	c = create_arg(v.max_types + 1);
+	EXPECT_EQ(-EINVAL, create_raw(&c));
+}
+
 TEST(every_type_creates)
 {
 	for (__u32 type = SYNCMGR_TYPE_LOCK; type <= SYNCMGR_TYPE_BARRIER;
