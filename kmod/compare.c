@@ -23,7 +23,11 @@ void syncmgr_compare_init(void)
  * is split into sign, an integer part (saturated beyond 2^63) and whether
  * a fraction remains, without any floating point.
  */
-enum syncmgr_num_class { SYNCMGR_NUM_FINITE, SYNCMGR_NUM_INF, SYNCMGR_NUM_NAN };
+enum syncmgr_num_class {
+	SYNCMGR_NUM_FINITE,
+	SYNCMGR_NUM_INF,
+	SYNCMGR_NUM_NAN,
+};
 
 struct syncmgr_num {
 	enum syncmgr_num_class class;
