@@ -169,6 +169,14 @@ $(FUZZ): tests/fuzz/fuzz.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
 
+# What python/tests/test_abi.py (in PYSUITE) compares the Python package's
+# copy of the C headers with.
+PYABI := tests/bin/python/abi_probe
+tests: $(PYABI)
+$(PYABI): python/tests/abi_probe.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(EX_CFLAGS) -o $@ $<
+
 examples: $(EXAMPLES)
 
 examples/bin/%: examples/%.c $(LIB_A) $(LIB_HDRS)
