@@ -169,6 +169,14 @@ $(FUZZ): tests/fuzz/fuzz.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(LIB_A)
 
+# What python/tests/test_abi.py (in PYSUITE) compares the Python package's
+# copy of the C headers with.
+PYABI := tests/bin/python/abi_probe
+tests: $(PYABI)
+$(PYABI): python/tests/abi_probe.c $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(EX_CFLAGS) -o $@ $<
+
 examples: $(EXAMPLES)
 
 examples/bin/%: examples/%.c $(LIB_A) $(LIB_HDRS)
@@ -176,8 +184,16 @@ examples/bin/%: examples/%.c $(LIB_A) $(LIB_HDRS)
 	$(CC) $(EX_CFLAGS) -o $@ $< $(LIB_A)
 
 # --- dkms ----------------------------------------------------------------------
+# dkms.conf carries the version as a literal (packaging tools read it as
+# text): it must be VERSION's, or nothing dkms-related runs.
+.PHONY: dkms-conf-check
+dkms-conf-check:
+	@grep -qxF 'PACKAGE_VERSION="$(VERSION)"' dkms.conf || { \
+		echo "dkms.conf has $$(grep -m1 '^PACKAGE_VERSION=' dkms.conf || echo 'no PACKAGE_VERSION'), but VERSION" \
+			"says $(VERSION): set PACKAGE_VERSION=\"$(VERSION)\" in dkms.conf (or fix VERSION)" >&2; exit 1; }
+
 # The module source as dkms wants it (Kbuild at the top).
-dkms-source:
+dkms-source: dkms-conf-check
 	rm -rf $(DKMS_SRC)
 	mkdir -p $(DKMS_SRC)
 	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
@@ -195,7 +211,7 @@ dkms-build: need-kver dkms-source
 # On a real system: needs root; the module then loads at boot (modules-load.d).
 # For the running kernel, or for KVER when given on the command line.
 DKMS_K = $(if $(filter command line environment,$(origin KVER)),-k $(KVER))
-dkms-install:
+dkms-install: dkms-conf-check
 	-dkms remove syncmgr/$(VERSION) --all 2>/dev/null
 	rm -rf /usr/src/syncmgr-$(VERSION)
 	mkdir -p /usr/src/syncmgr-$(VERSION)

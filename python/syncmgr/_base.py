@@ -109,7 +109,7 @@ def reference(fd):
     DupFd) through multiprocessing's resource sharer."""
     from multiprocessing import context, reduction
     if context.get_spawning_popen() is None and _lib.HAVE_TOKEN:
-        tok = ctypes.create_string_buffer(16)
+        tok = ctypes.create_string_buffer(_lib.TOKEN_SIZE)
         ret = lib.sm_token(fd, tok)
         if ret >= 0:
             return 'token', tok.raw

@@ -34,28 +34,56 @@ except OSError as e:
         'it with `make install` from the syncmgr source tree (or the '
         'distribution package), or point SYNCMGR_LIBSYNC at it' % e) from e
 
-SM_FOREVER = -1
-SM_DEADLINE_FOREVER = (1 << 64) - 1
-SM_BARRIER_DEFAULT = -2
-SM_NO_CLOEXEC = 1
+# --- the C ABI ------------------------------------------------------------------
+# Constants of libsync's <syncmgr.h> keep their names (SM_*); those of the
+# kernel's uapi header <linux/syncmgr.h> drop the SYNCMGR_ prefix (TYPE_LOCK
+# is SYNCMGR_TYPE_LOCK), except DICT_KEYS and DICT_VALUES: libsync's
+# SM_DICT_KEYS and SM_DICT_VALUES.  python/tests/test_abi.py compares every
+# one, and the layout of every structure below, with what the C compiler
+# makes of those headers (make check runs it).
+SM_FOREVER = -1                         # a relative timeout: no limit
+SM_DEADLINE_FOREVER = (1 << 64) - 1     # SYNCMGR_DEADLINE_FOREVER
+SM_BARRIER_DEFAULT = -2                 # sm_barrier_wait: the default timeout
+SM_NO_CLOEXEC = 1                       # creation flags: SYNCMGR_CREATE_*
 SM_UNTRACKED = 2
 SM_BARRIER_ACTION = 4
 
-(TYPE_LOCK, TYPE_RLOCK, TYPE_SEMAPHORE, TYPE_BOUNDED_SEMAPHORE, TYPE_EVENT,
- TYPE_CONDITION, TYPE_BARRIER, TYPE_QUEUE, TYPE_VALUE, TYPE_ARRAY, TYPE_DICT,
- TYPE_LIST, TYPE_NAMESPACE) = range(1, 14)
+# enum syncmgr_type: what sm_type() returns
+TYPE_LOCK = 1
+TYPE_RLOCK = 2
+TYPE_SEMAPHORE = 3
+TYPE_BOUNDED_SEMAPHORE = 4
+TYPE_EVENT = 5
+TYPE_CONDITION = 6
+TYPE_BARRIER = 7
+TYPE_QUEUE = 8
+TYPE_VALUE = 9
+TYPE_ARRAY = 10
+TYPE_DICT = 11
+TYPE_LIST = 12
+TYPE_NAMESPACE = 13
 
-(VAL_NONE, VAL_BOOL, VAL_INT, VAL_DOUBLE, VAL_BYTES, VAL_STR, VAL_BLOB,
- VAL_HANDLE) = range(8)
+# enum syncmgr_value_type: struct sm_value's type
+VAL_NONE = 0
+VAL_BOOL = 1
+VAL_INT = 2
+VAL_DOUBLE = 3
+VAL_BYTES = 4
+VAL_STR = 5
+VAL_BLOB = 6
+VAL_HANDLE = 7
 
-STATE_OWNER_DIED = 1
+STATE_OWNER_DIED = 1                    # struct syncmgr_state's status bits
 STATE_BROKEN = 2
-DATA_NO_START = 4
+DATA_NO_START = 4                       # struct sm_slice's flags
 DATA_NO_STOP = 8
-DICT_KEYS = 1
-DICT_VALUES = 2
+DICT_KEYS = 1                           # sm_dict_iter: SM_DICT_KEYS
+DICT_VALUES = 2                         # SM_DICT_VALUES
+TOKEN_SIZE = 16                         # sm_token(): syncmgr_token.token
 
 
+# struct sm_value and struct sm_buf (libsync), struct sm_slice, struct
+# syncmgr_state (uapi): field names as in C.
 class _Buf(ctypes.Structure):
     _fields_ = [('ptr', ctypes.c_void_p), ('len', ctypes.c_uint32)]
 
