@@ -33,34 +33,47 @@ static int sm_dict_call(int dict, unsigned long cmd, const struct sm_value *in,
 	return sm__data(dict, cmd, &d, in, nin, nout ? buf : NULL, out, nout);
 }
 
-int sm_dict_get(int dict, const struct sm_value *key, struct sm_value *out,
-		struct sm_buf *buf)
+/* The value of key, through cmd (LOOKUP, POP): 0 or -errno. */
+static int sm_dict_value_of(int dict, unsigned long cmd,
+			    const struct sm_value *key, struct sm_value *out,
+			    struct sm_buf *buf)
 {
 	int ret;
 
 	if (!key)
 		return -EINVAL;
-	ret = sm_dict_call(dict, SYNCMGR_IOC_LOOKUP, key, 1, out, 1, buf);
+	ret = sm_dict_call(dict, cmd, key, 1, out, 1, buf);
 	return ret < 0 ? ret : 0;
 }
 
-/* A missing key gives the default: 1, *out = *dflt. */
-static int sm_dict_or_default(int ret, const struct sm_value *dflt,
-			      struct sm_value *out)
+/* The same, but a missing key gives the default: 1, *out = *dflt. */
+static int sm_dict_value_or(int dict, unsigned long cmd,
+			    const struct sm_value *key,
+			    const struct sm_value *dflt, struct sm_value *out,
+			    struct sm_buf *buf)
 {
+	int ret;
+
+	if (!dflt || !out)
+		return -EINVAL;
+	ret = sm_dict_value_of(dict, cmd, key, out, buf);
 	if (ret != -ENOENT)
 		return ret;
 	*out = *dflt;
 	return 1;
 }
 
+int sm_dict_get(int dict, const struct sm_value *key, struct sm_value *out,
+		struct sm_buf *buf)
+{
+	return sm_dict_value_of(dict, SYNCMGR_IOC_LOOKUP, key, out, buf);
+}
+
 int sm_dict_get_default(int dict, const struct sm_value *key,
 			const struct sm_value *dflt, struct sm_value *out,
 			struct sm_buf *buf)
 {
-	if (!dflt || !out)
-		return -EINVAL;
-	return sm_dict_or_default(sm_dict_get(dict, key, out, buf), dflt, out);
+	return sm_dict_value_or(dict, SYNCMGR_IOC_LOOKUP, key, dflt, out, buf);
 }
 
 int sm_dict_set(int dict, const struct sm_value *key,
@@ -97,21 +110,14 @@ int sm_dict_len(int dict)
 int sm_dict_pop(int dict, const struct sm_value *key, struct sm_value *out,
 		struct sm_buf *buf)
 {
-	int ret;
-
-	if (!key)
-		return -EINVAL;
-	ret = sm_dict_call(dict, SYNCMGR_IOC_POP, key, 1, out, 1, buf);
-	return ret < 0 ? ret : 0;
+	return sm_dict_value_of(dict, SYNCMGR_IOC_POP, key, out, buf);
 }
 
 int sm_dict_pop_default(int dict, const struct sm_value *key,
 			const struct sm_value *dflt, struct sm_value *out,
 			struct sm_buf *buf)
 {
-	if (!dflt || !out)
-		return -EINVAL;
-	return sm_dict_or_default(sm_dict_pop(dict, key, out, buf), dflt, out);
+	return sm_dict_value_or(dict, SYNCMGR_IOC_POP, key, dflt, out, buf);
 }
 
 int sm_dict_popitem(int dict, struct sm_value *key_out,
