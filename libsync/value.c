@@ -29,6 +29,19 @@ static int sm_create_typed(unsigned int type, int typecode,
 	return sm__create_args(&args);
 }
 
+/*
+ * A handle just created, and ret what setting its initial contents
+ * returned: the handle, or the error with the handle closed.
+ */
+static int sm_created(int handle, int ret)
+{
+	if (ret < 0) {
+		close(handle);
+		return ret;
+	}
+	return handle;
+}
+
 /* STATE.max carries the typecode of both types. */
 static int sm_typecode_of(int handle, unsigned int type)
 {
@@ -72,16 +85,10 @@ int sm_value_create(int typecode, const struct sm_value *initial,
 		    unsigned int flags)
 {
 	int v = sm_create_typed(SYNCMGR_TYPE_VALUE, typecode, 0, flags);
-	int ret;
 
 	if (v < 0 || !initial)
 		return v;
-	ret = sm_value_set(v, initial);
-	if (ret < 0) {
-		close(v);
-		return ret;
-	}
-	return v;
+	return sm_created(v, sm_value_set(v, initial));
 }
 
 int sm_value_typecode(int v)
@@ -238,16 +245,10 @@ int sm_array_create(int typecode, const struct sm_value *init,
 	struct sm_slice all = { 0, 0, 1, SYNCMGR_DATA_NO_START |
 					 SYNCMGR_DATA_NO_STOP };
 	int a = sm_create_typed(SYNCMGR_TYPE_ARRAY, typecode, n, flags);
-	int ret;
 
 	if (a < 0 || !init || !n)
 		return a;
-	ret = sm_array_set_slice(a, &all, init, n);
-	if (ret < 0) {
-		close(a);
-		return ret;
-	}
-	return a;
+	return sm_created(a, sm_array_set_slice(a, &all, init, n));
 }
 
 int sm_array_typecode(int a)
