@@ -79,6 +79,20 @@ static int sm_one(int handle, unsigned long cmd, int64_t index,
 	return ret;
 }
 
+/*
+ * STORE of one value at index by the data ioctl: an Array's element, and
+ * a Value's contents (index 0) when SCALAR_STORE cannot serve.
+ */
+static int sm_store_at(int handle, int64_t index, const struct sm_value *v)
+{
+	struct syncmgr_data d;
+
+	memset(&d, 0, sizeof(d));
+	d.start = index;
+	d.count = 1;
+	return sm__data(handle, SYNCMGR_IOC_STORE, &d, v, 1, NULL, NULL, 0);
+}
+
 /* ---- Value ---- */
 
 int sm_value_create(int typecode, const struct sm_value *initial,
@@ -140,7 +154,6 @@ int sm_value_get(int v, struct sm_value *out, struct sm_buf *buf)
 
 int sm_value_set(int v, const struct sm_value *val)
 {
-	struct syncmgr_data d;
 	struct syncmgr_value h;
 	int ret;
 
@@ -150,9 +163,7 @@ int sm_value_set(int v, const struct sm_value *val)
 		if (ret != -ENOTTY)
 			return ret;
 	}
-	memset(&d, 0, sizeof(d));
-	d.count = 1;
-	return sm__data(v, SYNCMGR_IOC_STORE, &d, val, 1, NULL, NULL, 0);
+	return sm_store_at(v, 0, val);
 }
 
 /* An INT or BOOL (old) as an int64; the kernel returns nothing else here. */
@@ -273,12 +284,7 @@ int sm_array_get(int a, int64_t index, struct sm_value *out)
 
 int sm_array_set(int a, int64_t index, const struct sm_value *v)
 {
-	struct syncmgr_data d;
-
-	memset(&d, 0, sizeof(d));
-	d.start = index;
-	d.count = 1;
-	return sm__data(a, SYNCMGR_IOC_STORE, &d, v, 1, NULL, NULL, 0);
+	return sm_store_at(a, index, v);
 }
 
 static void sm_slice_args(struct syncmgr_data *d, const struct sm_slice *s)
