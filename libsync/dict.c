@@ -38,12 +38,9 @@ static int sm_dict_value_of(int dict, unsigned long cmd,
 			    const struct sm_value *key, struct sm_value *out,
 			    struct sm_buf *buf)
 {
-	int ret;
-
 	if (!key)
 		return -EINVAL;
-	ret = sm_dict_call(dict, cmd, key, 1, out, 1, buf);
-	return ret < 0 ? ret : 0;
+	return sm__one(sm_dict_call(dict, cmd, key, 1, out, 1, buf));
 }
 
 /* The same, but a missing key gives the default: 1, *out = *dflt. */
@@ -141,14 +138,13 @@ int sm_dict_setdefault(int dict, const struct sm_value *key,
 		       struct sm_buf *buf)
 {
 	struct sm_value kv[2];
-	int ret;
 
 	if (!key || !dflt)
 		return -EINVAL;
 	kv[0] = *key;
 	kv[1] = *dflt;
-	ret = sm_dict_call(dict, SYNCMGR_IOC_SETDEFAULT, kv, 2, out, 1, buf);
-	return ret < 0 ? ret : 0;
+	return sm__one(sm_dict_call(dict, SYNCMGR_IOC_SETDEFAULT, kv, 2, out, 1,
+				    buf));
 }
 
 int sm_dict_update(int dict, const struct sm_value *pairs, unsigned int npairs)

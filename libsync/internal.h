@@ -19,6 +19,15 @@
 SM_HIDDEN int sm__ioctl(int fd, unsigned long cmd, void *arg);
 
 /*
+ * A call that moves one value returns 0, not the count of 1 its ioctl
+ * returned; -errno stays.
+ */
+static inline int sm__one(int ret)
+{
+	return ret < 0 ? ret : 0;
+}
+
+/*
  * SYNCMGR_IOC_CREATE on the (lazily opened) device: the new handle or
  * -errno.  Fields a type does not use are passed as 0 (lock_fd too).
  */

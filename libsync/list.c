@@ -76,12 +76,10 @@ static int sm_list_one_out(int list, unsigned long cmd, int64_t index,
 			   struct sm_value *out, struct sm_buf *buf)
 {
 	struct syncmgr_data d = { .start = index };
-	int ret;
 
 	if (!out || !buf)
 		return -EINVAL;
-	ret = sm__data(list, cmd, &d, NULL, 0, buf, out, 1);
-	return ret < 0 ? ret : 0;
+	return sm__one(sm__data(list, cmd, &d, NULL, 0, buf, out, 1));
 }
 
 int sm_list_get(int list, int64_t index, struct sm_value *out,

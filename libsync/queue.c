@@ -38,12 +38,6 @@ static int sm_queue_get_raw(int q, struct sm_value *out, unsigned int max,
 	return sm__data(q, SYNCMGR_IOC_GET, &d, NULL, 0, buf, out, max);
 }
 
-/* One value: 0 instead of the count of 1. */
-static int sm_one(int ret)
-{
-	return ret < 0 ? ret : 0;
-}
-
 int sm_queue_put_many_until(int q, const struct sm_value *v, unsigned int n,
 			    uint64_t deadline)
 {
@@ -62,17 +56,17 @@ int sm_queue_put_many(int q, const struct sm_value *v, unsigned int n,
 
 int sm_queue_put_until(int q, const struct sm_value *v, uint64_t deadline)
 {
-	return sm_one(sm_queue_put_raw(q, v, 1, deadline, 0));
+	return sm__one(sm_queue_put_raw(q, v, 1, deadline, 0));
 }
 
 int sm_queue_put(int q, const struct sm_value *v, int64_t timeout_ns)
 {
-	return sm_one(sm_queue_put_many(q, v, 1, timeout_ns));
+	return sm__one(sm_queue_put_many(q, v, 1, timeout_ns));
 }
 
 int sm_queue_put_nowait(int q, const struct sm_value *v)
 {
-	return sm_one(sm_queue_put_raw(q, v, 1, 0, SYNCMGR_DATA_NOWAIT));
+	return sm__one(sm_queue_put_raw(q, v, 1, 0, SYNCMGR_DATA_NOWAIT));
 }
 
 int sm_queue_get_many_until(int q, struct sm_value *out, unsigned int max,
@@ -95,18 +89,19 @@ int sm_queue_get_many(int q, struct sm_value *out, unsigned int max,
 int sm_queue_get_until(int q, struct sm_value *out, struct sm_buf *buf,
 		       uint64_t deadline)
 {
-	return sm_one(sm_queue_get_raw(q, out, 1, buf, deadline, 0));
+	return sm__one(sm_queue_get_raw(q, out, 1, buf, deadline, 0));
 }
 
 int sm_queue_get(int q, struct sm_value *out, struct sm_buf *buf,
 		 int64_t timeout_ns)
 {
-	return sm_one(sm_queue_get_many(q, out, 1, buf, timeout_ns));
+	return sm__one(sm_queue_get_many(q, out, 1, buf, timeout_ns));
 }
 
 int sm_queue_get_nowait(int q, struct sm_value *out, struct sm_buf *buf)
 {
-	return sm_one(sm_queue_get_raw(q, out, 1, buf, 0, SYNCMGR_DATA_NOWAIT));
+	return sm__one(sm_queue_get_raw(q, out, 1, buf, 0,
+					SYNCMGR_DATA_NOWAIT));
 }
 
 static int sm_queue_state(int q, struct syncmgr_state *st)

@@ -56,9 +56,9 @@ static int sm_typecode_of(int handle, unsigned int type)
  * and one value out, decoded whatever the ioctl returned (CMPXCHG returns
  * 0 with the value found).  buf NULL: a scalar is expected, on the stack.
  */
-static int sm_one(int handle, unsigned long cmd, int64_t index,
-		  const struct sm_value *in, unsigned int nin,
-		  struct sm_buf *buf, struct sm_value *out)
+static int sm_element(int handle, unsigned long cmd, int64_t index,
+		      const struct sm_value *in, unsigned int nin,
+		      struct sm_buf *buf, struct sm_value *out)
 {
 	uint64_t stack[SM_SCALAR_SIZE / sizeof(uint64_t)];
 	struct sm_buf own = { stack, sizeof(stack), 0 };
@@ -148,8 +148,7 @@ int sm_value_get(int v, struct sm_value *out, struct sm_buf *buf)
 		return sm_values_decode(&h, sizeof(h), out, 1) < 0 ? -EINVAL : 0;
 	if (ret != -ENOTTY && ret != -EMSGSIZE)
 		return ret;
-	ret = sm_one(v, SYNCMGR_IOC_LOAD, 0, NULL, 0, buf, out);
-	return ret < 0 ? ret : 0;
+	return sm__one(sm_element(v, SYNCMGR_IOC_LOAD, 0, NULL, 0, buf, out));
 }
 
 int sm_value_set(int v, const struct sm_value *val)
@@ -182,7 +181,7 @@ int sm_value_add(int v, int64_t delta, int64_t *old)
 	if (!ret && sm_values_decode(&h, sizeof(h), &prev, 1) < 0)
 		return -EINVAL;
 	if (ret == -ENOTTY)
-		ret = sm_one(v, SYNCMGR_IOC_ADD, 0, &in, 1, NULL, &prev);
+		ret = sm_element(v, SYNCMGR_IOC_ADD, 0, &in, 1, NULL, &prev);
 	if (ret < 0)
 		return ret;
 	if (old)
@@ -196,7 +195,7 @@ int sm_value_cas(int v, const struct sm_value *expected,
 {
 	struct sm_value in[2] = { *expected, *desired };
 
-	return sm_one(v, SYNCMGR_IOC_CMPXCHG, 0, in, 2, buf, found);
+	return sm_element(v, SYNCMGR_IOC_CMPXCHG, 0, in, 2, buf, found);
 }
 
 /* A number as a double, as Python's float + does; -EINVAL otherwise. */
@@ -277,9 +276,8 @@ int sm_array_len(int a)
 
 int sm_array_get(int a, int64_t index, struct sm_value *out)
 {
-	int ret = sm_one(a, SYNCMGR_IOC_LOAD, index, NULL, 0, NULL, out);
-
-	return ret < 0 ? ret : 0;
+	return sm__one(sm_element(a, SYNCMGR_IOC_LOAD, index, NULL, 0, NULL,
+				  out));
 }
 
 int sm_array_set(int a, int64_t index, const struct sm_value *v)
@@ -334,7 +332,7 @@ int sm_array_set_slice(int a, const struct sm_slice *s,
 int sm_array_add(int a, int64_t index, int64_t delta, int64_t *old)
 {
 	struct sm_value in = sm_int(delta), prev;
-	int ret = sm_one(a, SYNCMGR_IOC_ADD, index, &in, 1, NULL, &prev);
+	int ret = sm_element(a, SYNCMGR_IOC_ADD, index, &in, 1, NULL, &prev);
 
 	if (ret < 0)
 		return ret;
@@ -347,7 +345,7 @@ int sm_array_cas(int a, int64_t index, int64_t expected, int64_t desired,
 		 int64_t *found)
 {
 	struct sm_value in[2] = { sm_int(expected), sm_int(desired) }, prev;
-	int ret = sm_one(a, SYNCMGR_IOC_CMPXCHG, index, in, 2, NULL, &prev);
+	int ret = sm_element(a, SYNCMGR_IOC_CMPXCHG, index, in, 2, NULL, &prev);
 
 	if (ret >= 0 && found)
 		*found = prev.i;
