@@ -149,7 +149,7 @@ int sm_timeout_valid(int64_t timeout_ns)
 /*
  * now + timeout cannot wrap: both are below 2^63.  An invalid timeout
  * (negative, not SM_FOREVER) gives 0, "do not block"; callers check it
- * with sm_timeout_valid() first.
+ * with sm_timeout_valid() first (inside libsync: sm__deadline_of()).
  */
 uint64_t sm_deadline(int64_t timeout_ns)
 {
@@ -158,6 +158,15 @@ uint64_t sm_deadline(int64_t timeout_ns)
 	if (timeout_ns <= 0)
 		return 0;
 	return (uint64_t)sm_now() + (uint64_t)timeout_ns;
+}
+
+int sm__deadline_of(int64_t timeout_ns, uint64_t *deadline)
+{
+	int ret = sm_timeout_valid(timeout_ns);
+
+	if (!ret)
+		*deadline = sm_deadline(timeout_ns);
+	return ret;
 }
 
 /* Waits: the one place that builds a struct syncmgr_wait. */
@@ -173,11 +182,12 @@ int sm__wait_until(int handle, unsigned long cmd, uint64_t deadline)
 
 int sm__wait(int handle, unsigned long cmd, int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm__wait_until(handle, cmd, sm_deadline(timeout_ns));
+	return sm__wait_until(handle, cmd, deadline);
 }
 
 int sm__count(int handle, unsigned long cmd, unsigned int count)

@@ -44,6 +44,13 @@ SM_HIDDEN int sm__create_args(struct syncmgr_create *args);
 SM_HIDDEN int sm__state_of(int handle, unsigned int types,
 			   struct syncmgr_state *st);
 
+/*
+ * A relative timeout (SM_FOREVER, 0, > 0) as the absolute deadline that
+ * the *_until() calls take: 0, or -EINVAL for any other timeout
+ * (*deadline then untouched).  Every call taking a timeout starts here.
+ */
+SM_HIDDEN int sm__deadline_of(int64_t timeout_ns, uint64_t *deadline);
+
 /* A blocking ioctl (ACQUIRE, WAIT) with an absolute deadline. */
 SM_HIDDEN int sm__wait_until(int handle, unsigned long cmd, uint64_t deadline);
 

@@ -47,11 +47,12 @@ int sm_queue_put_many_until(int q, const struct sm_value *v, unsigned int n,
 int sm_queue_put_many(int q, const struct sm_value *v, unsigned int n,
 		      int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm_queue_put_many_until(q, v, n, sm_deadline(timeout_ns));
+	return sm_queue_put_many_until(q, v, n, deadline);
 }
 
 int sm_queue_put_until(int q, const struct sm_value *v, uint64_t deadline)
@@ -78,12 +79,12 @@ int sm_queue_get_many_until(int q, struct sm_value *out, unsigned int max,
 int sm_queue_get_many(int q, struct sm_value *out, unsigned int max,
 		      struct sm_buf *buf, int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm_queue_get_many_until(q, out, max, buf,
-				       sm_deadline(timeout_ns));
+	return sm_queue_get_many_until(q, out, max, buf, deadline);
 }
 
 int sm_queue_get_until(int q, struct sm_value *out, struct sm_buf *buf,
@@ -169,9 +170,10 @@ int sm_queue_join_until(int q, uint64_t deadline)
 
 int sm_queue_join(int q, int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm_queue_join_until(q, sm_deadline(timeout_ns));
+	return sm_queue_join_until(q, deadline);
 }
