@@ -101,7 +101,7 @@ int sm_dict_contains(int dict, const struct sm_value *key)
 
 int sm_dict_len(int dict)
 {
-	return sm_dict_call(dict, SYNCMGR_IOC_LEN, NULL, 0, NULL, 0, NULL);
+	return sm__data_cmd(dict, SYNCMGR_IOC_LEN);
 }
 
 int sm_dict_pop(int dict, const struct sm_value *key, struct sm_value *out,
@@ -159,13 +159,12 @@ int sm_dict_update(int dict, const struct sm_value *pairs, unsigned int npairs)
 
 int sm_dict_clear(int dict)
 {
-	return sm_dict_call(dict, SYNCMGR_IOC_CLEAR_ALL, NULL, 0, NULL, 0,
-			    NULL);
+	return sm__data_cmd(dict, SYNCMGR_IOC_CLEAR_ALL);
 }
 
 int sm_dict_copy(int dict)
 {
-	return sm_dict_call(dict, SYNCMGR_IOC_COPY, NULL, 0, NULL, 0, NULL);
+	return sm__data_cmd(dict, SYNCMGR_IOC_COPY);
 }
 
 int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,

@@ -88,4 +88,23 @@ SM_HIDDEN int sm__data(int handle, unsigned long cmd, struct syncmgr_data *d,
 		       struct sm_buf *buf, struct sm_value *out,
 		       unsigned int nout);
 
+/* A data ioctl with no values in or out: d carries the command's fields. */
+static inline int sm__data_plain(int handle, unsigned long cmd,
+				 struct syncmgr_data *d)
+{
+	return sm__data(handle, cmd, d, NULL, 0, NULL, NULL, 0);
+}
+
+/* The same with every field 0: LEN, CLEAR_ALL, COPY, REVERSE. */
+SM_HIDDEN int sm__data_cmd(int handle, unsigned long cmd);
+
+/* A data ioctl with n values in and none out: d->count says n. */
+static inline int sm__data_in(int handle, unsigned long cmd,
+			      struct syncmgr_data *d,
+			      const struct sm_value *in, unsigned int n)
+{
+	d->count = n;
+	return sm__data(handle, cmd, d, in, n, NULL, NULL, 0);
+}
+
 #endif /* SYNCMGR_LIBSYNC_INTERNAL_H */

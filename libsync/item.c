@@ -166,3 +166,11 @@ out:
 		free(inbuf);
 	return ret;
 }
+
+int sm__data_cmd(int handle, unsigned long cmd)
+{
+	struct syncmgr_data d;
+
+	memset(&d, 0, sizeof(d));
+	return sm__data_plain(handle, cmd, &d);
+}

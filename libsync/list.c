@@ -15,20 +15,13 @@ int sm_list_create(unsigned int flags)
 	return sm__create(SYNCMGR_TYPE_LIST, flags, 0, 0, 0);
 }
 
-/* A data ioctl with no values in or out. */
-static int sm_list_plain(int list, unsigned long cmd, struct syncmgr_data *d)
-{
-	return sm__data(list, cmd, d, NULL, 0, NULL, NULL, 0);
-}
-
-/* A data ioctl taking n values in. */
+/* A data ioctl taking n values in (the list refuses a missing batch). */
 static int sm_list_in(int list, unsigned long cmd, struct syncmgr_data *d,
 		      const struct sm_value *in, unsigned int n)
 {
 	if (n && !in)
 		return -EINVAL;
-	d->count = n;
-	return sm__data(list, cmd, d, in, n, NULL, NULL, 0);
+	return sm__data_in(list, cmd, d, in, n);
 }
 
 static int sm_list_slice_args(const struct sm_slice *s, struct syncmgr_data *d)
@@ -47,9 +40,7 @@ static int sm_list_slice_args(const struct sm_slice *s, struct syncmgr_data *d)
 
 int sm_list_len(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_LEN, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_LEN);
 }
 
 int sm_list_append(int list, const struct sm_value *v)
@@ -99,7 +90,7 @@ int sm_list_del(int list, int64_t index)
 {
 	struct syncmgr_data d = { .start = index };
 
-	return sm_list_plain(list, SYNCMGR_IOC_DELETE, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_DELETE, &d);
 }
 
 int sm_list_get_slice(int list, const struct sm_slice *s,
@@ -135,7 +126,7 @@ int sm_list_del_slice(int list, const struct sm_slice *s)
 
 	if (ret)
 		return ret;
-	return sm_list_plain(list, SYNCMGR_IOC_DELETE, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_DELETE, &d);
 }
 
 int sm_list_pop(int list, int64_t index, struct sm_value *out,
@@ -175,16 +166,14 @@ int sm_list_contains(int list, const struct sm_value *v)
 
 int sm_list_reverse(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_REVERSE, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_REVERSE);
 }
 
 int sm_list_sort(int list, int reverse)
 {
 	struct syncmgr_data d = { .flags = reverse ? SYNCMGR_DATA_REVERSE : 0 };
 
-	return sm_list_plain(list, SYNCMGR_IOC_SORT, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_SORT, &d);
 }
 
 /* n <= 0 empties the list; a huge n fails in the kernel (-E2BIG). */
@@ -196,19 +185,15 @@ int sm_list_repeat(int list, int64_t n)
 		d.count = 0;
 	else
 		d.count = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-	return sm_list_plain(list, SYNCMGR_IOC_REPEAT, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_REPEAT, &d);
 }
 
 int sm_list_clear(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_CLEAR_ALL, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_CLEAR_ALL);
 }
 
 int sm_list_copy(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_COPY, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_COPY);
 }

@@ -19,10 +19,9 @@ static int sm_queue_put_raw(int q, const struct sm_value *v, unsigned int n,
 	struct syncmgr_data d;
 
 	memset(&d, 0, sizeof(d));
-	d.count = n;
 	d.deadline = deadline;
 	d.flags = flags;
-	return sm__data(q, SYNCMGR_IOC_PUT, &d, v, n, NULL, NULL, 0);
+	return sm__data_in(q, SYNCMGR_IOC_PUT, &d, v, n);
 }
 
 static int sm_queue_get_raw(int q, struct sm_value *out, unsigned int max,
@@ -156,7 +155,7 @@ int sm_queue_task_done(int q)
 
 	memset(&d, 0, sizeof(d));
 	d.count = 1;
-	return sm__data(q, SYNCMGR_IOC_TASK_DONE, &d, NULL, 0, NULL, NULL, 0);
+	return sm__data_plain(q, SYNCMGR_IOC_TASK_DONE, &d);
 }
 
 int sm_queue_join_until(int q, uint64_t deadline)
@@ -165,7 +164,7 @@ int sm_queue_join_until(int q, uint64_t deadline)
 
 	memset(&d, 0, sizeof(d));
 	d.deadline = deadline;
-	return sm__data(q, SYNCMGR_IOC_JOIN, &d, NULL, 0, NULL, NULL, 0);
+	return sm__data_plain(q, SYNCMGR_IOC_JOIN, &d);
 }
 
 int sm_queue_join(int q, int64_t timeout_ns)

@@ -89,8 +89,7 @@ static int sm_store_at(int handle, int64_t index, const struct sm_value *v)
 
 	memset(&d, 0, sizeof(d));
 	d.start = index;
-	d.count = 1;
-	return sm__data(handle, SYNCMGR_IOC_STORE, &d, v, 1, NULL, NULL, 0);
+	return sm__data_in(handle, SYNCMGR_IOC_STORE, &d, v, 1);
 }
 
 /* ---- Value ---- */
@@ -268,10 +267,7 @@ int sm_array_typecode(int a)
 
 int sm_array_len(int a)
 {
-	struct syncmgr_data d;
-
-	memset(&d, 0, sizeof(d));
-	return sm__ioctl(a, SYNCMGR_IOC_LEN, &d);
+	return sm__data_cmd(a, SYNCMGR_IOC_LEN);
 }
 
 int sm_array_get(int a, int64_t index, struct sm_value *out)
@@ -325,8 +321,7 @@ int sm_array_set_slice(int a, const struct sm_slice *s,
 	if (!s->step)
 		return -EINVAL;
 	sm_slice_args(&d, s);
-	d.count = n;
-	return sm__data(a, SYNCMGR_IOC_STORE, &d, v, n, NULL, NULL, 0);
+	return sm__data_in(a, SYNCMGR_IOC_STORE, &d, v, n);
 }
 
 int sm_array_add(int a, int64_t index, int64_t delta, int64_t *old)
