@@ -88,6 +88,12 @@ SM_HIDDEN int sm__data(int handle, unsigned long cmd, struct syncmgr_data *d,
 		       struct sm_buf *buf, struct sm_value *out,
 		       unsigned int nout);
 
+/*
+ * A slice (list, Array) as the fields of *d, every other field 0; an
+ * omitted bound is sent as 0.  -EINVAL for a step of 0 (d untouched).
+ */
+SM_HIDDEN int sm__slice(const struct sm_slice *s, struct syncmgr_data *d);
+
 /* A data ioctl with no values in or out: d carries the command's fields. */
 static inline int sm__data_plain(int handle, unsigned long cmd,
 				 struct syncmgr_data *d)

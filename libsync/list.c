@@ -24,18 +24,14 @@ static int sm_list_in(int list, unsigned long cmd, struct syncmgr_data *d,
 	return sm__data_in(list, cmd, d, in, n);
 }
 
+/* sm__slice(); a missing slice, or a flag but the bounds', is -EINVAL. */
 static int sm_list_slice_args(const struct sm_slice *s, struct syncmgr_data *d)
 {
 	const unsigned int bounds = SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP;
 
-	if (!s || !s->step || (s->flags & ~bounds))
+	if (!s || (s->flags & ~bounds))
 		return -EINVAL;
-	memset(d, 0, sizeof(*d));
-	d->start = (s->flags & SYNCMGR_DATA_NO_START) ? 0 : s->start;
-	d->stop = (s->flags & SYNCMGR_DATA_NO_STOP) ? 0 : s->stop;
-	d->step = s->step;
-	d->flags = s->flags;
-	return 0;
+	return sm__slice(s, d);
 }
 
 int sm_list_len(int list)

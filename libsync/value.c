@@ -281,24 +281,15 @@ int sm_array_set(int a, int64_t index, const struct sm_value *v)
 	return sm_store_at(a, index, v);
 }
 
-static void sm_slice_args(struct syncmgr_data *d, const struct sm_slice *s)
-{
-	memset(d, 0, sizeof(*d));
-	d->start = s->start;
-	d->stop = s->stop;
-	d->step = s->step;
-	d->flags = s->flags;
-}
-
 int sm_array_get_slice(int a, const struct sm_slice *s, struct sm_value *out,
 		       unsigned int max)
 {
 	struct syncmgr_data d;
 	struct sm_buf buf;
-	int ret;
+	int ret = sm__slice(s, &d);
 
-	if (!s->step)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	if (!max)
 		return 0;
 	if (max > INT32_MAX / SM_SCALAR_SIZE)
@@ -307,7 +298,6 @@ int sm_array_get_slice(int a, const struct sm_slice *s, struct sm_value *out,
 	buf.data = malloc(buf.size);
 	if (!buf.data)
 		return -ENOMEM;
-	sm_slice_args(&d, s);
 	ret = sm__data(a, SYNCMGR_IOC_LOAD, &d, NULL, 0, &buf, out, max);
 	free(buf.data);
 	return ret;
@@ -317,10 +307,10 @@ int sm_array_set_slice(int a, const struct sm_slice *s,
 		       const struct sm_value *v, unsigned int n)
 {
 	struct syncmgr_data d;
+	int ret = sm__slice(s, &d);
 
-	if (!s->step)
-		return -EINVAL;
-	sm_slice_args(&d, s);
+	if (ret)
+		return ret;
 	return sm__data_in(a, SYNCMGR_IOC_STORE, &d, v, n);
 }
 
