@@ -114,11 +114,10 @@ static int sm_queue_size(int q, int maxsize)
 {
 	struct syncmgr_state st;
 	int ret = sm_queue_state(q, &st);
-	uint32_t n = maxsize ? st.max : st.value;
 
 	if (ret < 0)
 		return ret;
-	return n > INT32_MAX ? INT32_MAX : (int)n;
+	return sm__count_result(maxsize ? st.max : st.value);
 }
 
 int sm_queue_qsize(int q)
