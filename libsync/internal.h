@@ -45,6 +45,15 @@ SM_HIDDEN int sm__state_of(int handle, unsigned int types,
 			   struct syncmgr_state *st);
 
 /*
+ * A count of the kernel's (a semaphore's value, a queue's size) as a
+ * result: clamped to INT32_MAX rather than look like -errno.
+ */
+static inline int sm__count_result(uint32_t n)
+{
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+/*
  * A relative timeout (SM_FOREVER, 0, > 0) as the absolute deadline that
  * the *_until() calls take: 0, or -EINVAL for any other timeout
  * (*deadline then untouched).  Every call taking a timeout starts here.
@@ -56,15 +65,6 @@ SM_HIDDEN int sm__wait_until(int handle, unsigned long cmd, uint64_t deadline);
 
 /* The same with a relative timeout (SM_FOREVER, 0, > 0), checked first. */
 SM_HIDDEN int sm__wait(int handle, unsigned long cmd, int64_t timeout_ns);
-
-/*
- * A count of the kernel's (a semaphore's value, a queue's size) as a
- * result: clamped to INT32_MAX rather than look like -errno.
- */
-static inline int sm__count_result(uint32_t n)
-{
-	return n > INT32_MAX ? INT32_MAX : (int)n;
-}
 
 /* SYNCMGR_IOC_ACQUIRE: Lock, RLock, semaphores, a Condition's lock. */
 static inline int sm__acquire_until(int handle, uint64_t deadline)
