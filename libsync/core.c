@@ -51,13 +51,19 @@ int sm__ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-int sm__create_args(struct syncmgr_create *args)
+/* An ioctl on the device itself, opened first if need be. */
+static int sm_dev_ioctl(unsigned long cmd, void *arg)
 {
 	int dev = sm_dev();
 
 	if (dev < 0)
 		return dev;
-	return sm__ioctl(dev, SYNCMGR_IOC_CREATE, args);
+	return sm__ioctl(dev, cmd, arg);
+}
+
+int sm__create_args(struct syncmgr_create *args)
+{
+	return sm_dev_ioctl(SYNCMGR_IOC_CREATE, args);
 }
 
 int sm__create(unsigned int type, unsigned int flags, unsigned int value,
@@ -76,11 +82,7 @@ int sm__create(unsigned int type, unsigned int flags, unsigned int value,
 
 int sm_version(struct syncmgr_version *out)
 {
-	int dev = sm_dev();
-
-	if (dev < 0)
-		return dev;
-	return sm__ioctl(dev, SYNCMGR_IOC_VERSION, out);
+	return sm_dev_ioctl(SYNCMGR_IOC_VERSION, out);
 }
 
 int sm_state(int handle, struct syncmgr_state *out)
@@ -110,6 +112,7 @@ int sm_token(int handle, uint8_t token[16])
 	return 0;
 }
 
+/* The device is opened before the token is read (not sm_dev_ioctl()). */
 int sm_open_token(const uint8_t token[16], unsigned int flags)
 {
 	struct syncmgr_token t;
