@@ -79,9 +79,16 @@ static int sm_element(int handle, unsigned long cmd, int64_t index,
 	return ret;
 }
 
+/* An INT or BOOL (old) as an int64; the kernel returns nothing else here. */
+static int64_t sm_as_int(const struct sm_value *v)
+{
+	return v->type == SYNCMGR_VAL_BOOL ? v->b : v->i;
+}
+
 /*
- * STORE of one value at index by the data ioctl: an Array's element, and
- * a Value's contents (index 0) when SCALAR_STORE cannot serve.
+ * STORE and ADD at index by the data ioctls: an Array's element, and a
+ * Value's contents (index 0) when SCALAR_STORE/ADD cannot serve.  ADD:
+ * *old (may be NULL) is the element before.
  */
 static int sm_store_at(int handle, int64_t index, const struct sm_value *v)
 {
@@ -90,6 +97,19 @@ static int sm_store_at(int handle, int64_t index, const struct sm_value *v)
 	memset(&d, 0, sizeof(d));
 	d.start = index;
 	return sm__data_in(handle, SYNCMGR_IOC_STORE, &d, v, 1);
+}
+
+static int sm_add_at(int handle, int64_t index, int64_t delta, int64_t *old)
+{
+	struct sm_value in = sm_int(delta), prev;
+	int ret = sm_element(handle, SYNCMGR_IOC_ADD, index, &in, 1, NULL,
+			     &prev);
+
+	if (ret < 0)
+		return ret;
+	if (old)
+		*old = sm_as_int(&prev);
+	return 0;
 }
 
 /* ---- Value ---- */
@@ -164,25 +184,19 @@ int sm_value_set(int v, const struct sm_value *val)
 	return sm_store_at(v, 0, val);
 }
 
-/* An INT or BOOL (old) as an int64; the kernel returns nothing else here. */
-static int64_t sm_as_int(const struct sm_value *v)
-{
-	return v->type == SYNCMGR_VAL_BOOL ? v->b : v->i;
-}
-
 int sm_value_add(int v, int64_t delta, int64_t *old)
 {
-	struct sm_value in = sm_int(delta), prev;
 	struct syncmgr_value h = { .type = SYNCMGR_VAL_INT,
 				   .data = (uint64_t)delta };
+	struct sm_value prev;
 	int ret = sm_scalar(v, SYNCMGR_IOC_SCALAR_ADD, &h);
 
-	if (!ret && sm_values_decode(&h, sizeof(h), &prev, 1) < 0)
-		return -EINVAL;
 	if (ret == -ENOTTY)
-		ret = sm_element(v, SYNCMGR_IOC_ADD, 0, &in, 1, NULL, &prev);
+		return sm_add_at(v, 0, delta, old);
 	if (ret < 0)
 		return ret;
+	if (sm_values_decode(&h, sizeof(h), &prev, 1) < 0)
+		return -EINVAL;
 	if (old)
 		*old = sm_as_int(&prev);
 	return 0;
@@ -316,14 +330,7 @@ int sm_array_set_slice(int a, const struct sm_slice *s,
 
 int sm_array_add(int a, int64_t index, int64_t delta, int64_t *old)
 {
-	struct sm_value in = sm_int(delta), prev;
-	int ret = sm_element(a, SYNCMGR_IOC_ADD, index, &in, 1, NULL, &prev);
-
-	if (ret < 0)
-		return ret;
-	if (old)
-		*old = prev.i;
-	return 0;
+	return sm_add_at(a, index, delta, old);
 }
 
 int sm_array_cas(int a, int64_t index, int64_t expected, int64_t desired,
