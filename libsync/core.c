@@ -112,7 +112,7 @@ int sm_token(int handle, uint8_t token[16])
 	return 0;
 }
 
-/* The device is opened before the token is read (not sm_dev_ioctl()). */
+/* The device is opened before token is read: without it, its error first. */
 int sm_open_token(const uint8_t token[16], unsigned int flags)
 {
 	struct syncmgr_token t;
