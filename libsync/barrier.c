@@ -178,6 +178,7 @@ int sm_barrier_wait_until(int barrier, uint64_t deadline)
 /* SM_BARRIER_DEFAULT: the timeout given at creation, 0 there = forever. */
 int sm_barrier_wait(int barrier, int64_t timeout_ns)
 {
+	uint64_t deadline;
 	int ret;
 
 	if (timeout_ns == SM_BARRIER_DEFAULT) {
@@ -191,10 +192,10 @@ int sm_barrier_wait(int barrier, int64_t timeout_ns)
 		else
 			timeout_ns = (int64_t)st.timeout_ns;
 	}
-	ret = sm_timeout_valid(timeout_ns);
+	ret = sm__deadline_of(timeout_ns, &deadline);
 	if (ret)
 		return ret;
-	return sm_barrier_wait_until(barrier, sm_deadline(timeout_ns));
+	return sm_barrier_wait_until(barrier, deadline);
 }
 
 int sm_barrier_abort(int barrier)

@@ -49,13 +49,12 @@ int sm_cond_wait_for(int cond, int (*pred)(void *arg), void *arg,
 		     int64_t timeout_ns)
 {
 	uint64_t deadline;
-	int ret = sm_timeout_valid(timeout_ns);
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
 	if (!pred)
 		return -EINVAL;
-	deadline = sm_deadline(timeout_ns);
 	while (!pred(arg)) {
 		ret = sm_cond_wait_until(cond, deadline);
 		if (ret == -ETIMEDOUT)

@@ -51,13 +51,19 @@ int sm__ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-int sm__create_args(struct syncmgr_create *args)
+/* An ioctl on the device itself, opened first if need be. */
+static int sm_dev_ioctl(unsigned long cmd, void *arg)
 {
 	int dev = sm_dev();
 
 	if (dev < 0)
 		return dev;
-	return sm__ioctl(dev, SYNCMGR_IOC_CREATE, args);
+	return sm__ioctl(dev, cmd, arg);
+}
+
+int sm__create_args(struct syncmgr_create *args)
+{
+	return sm_dev_ioctl(SYNCMGR_IOC_CREATE, args);
 }
 
 int sm__create(unsigned int type, unsigned int flags, unsigned int value,
@@ -76,11 +82,7 @@ int sm__create(unsigned int type, unsigned int flags, unsigned int value,
 
 int sm_version(struct syncmgr_version *out)
 {
-	int dev = sm_dev();
-
-	if (dev < 0)
-		return dev;
-	return sm__ioctl(dev, SYNCMGR_IOC_VERSION, out);
+	return sm_dev_ioctl(SYNCMGR_IOC_VERSION, out);
 }
 
 int sm_state(int handle, struct syncmgr_state *out)
@@ -110,6 +112,7 @@ int sm_token(int handle, uint8_t token[16])
 	return 0;
 }
 
+/* The device is opened before token is read: without it, its error first. */
 int sm_open_token(const uint8_t token[16], unsigned int flags)
 {
 	struct syncmgr_token t;
@@ -149,7 +152,7 @@ int sm_timeout_valid(int64_t timeout_ns)
 /*
  * now + timeout cannot wrap: both are below 2^63.  An invalid timeout
  * (negative, not SM_FOREVER) gives 0, "do not block"; callers check it
- * with sm_timeout_valid() first.
+ * with sm_timeout_valid() first (inside libsync: sm__deadline_of()).
  */
 uint64_t sm_deadline(int64_t timeout_ns)
 {
@@ -158,6 +161,15 @@ uint64_t sm_deadline(int64_t timeout_ns)
 	if (timeout_ns <= 0)
 		return 0;
 	return (uint64_t)sm_now() + (uint64_t)timeout_ns;
+}
+
+int sm__deadline_of(int64_t timeout_ns, uint64_t *deadline)
+{
+	int ret = sm_timeout_valid(timeout_ns);
+
+	if (!ret)
+		*deadline = sm_deadline(timeout_ns);
+	return ret;
 }
 
 /* Waits: the one place that builds a struct syncmgr_wait. */
@@ -173,11 +185,12 @@ int sm__wait_until(int handle, unsigned long cmd, uint64_t deadline)
 
 int sm__wait(int handle, unsigned long cmd, int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm__wait_until(handle, cmd, sm_deadline(timeout_ns));
+	return sm__wait_until(handle, cmd, deadline);
 }
 
 int sm__count(int handle, unsigned long cmd, unsigned int count)

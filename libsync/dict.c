@@ -33,34 +33,44 @@ static int sm_dict_call(int dict, unsigned long cmd, const struct sm_value *in,
 	return sm__data(dict, cmd, &d, in, nin, nout ? buf : NULL, out, nout);
 }
 
-int sm_dict_get(int dict, const struct sm_value *key, struct sm_value *out,
-		struct sm_buf *buf)
+/* The value of key, through cmd (LOOKUP, POP): 0 or -errno. */
+static int sm_dict_value_of(int dict, unsigned long cmd,
+			    const struct sm_value *key, struct sm_value *out,
+			    struct sm_buf *buf)
+{
+	if (!key)
+		return -EINVAL;
+	return sm__one(sm_dict_call(dict, cmd, key, 1, out, 1, buf));
+}
+
+/* The same, but a missing key gives the default: 1, *out = *dflt. */
+static int sm_dict_value_or(int dict, unsigned long cmd,
+			    const struct sm_value *key,
+			    const struct sm_value *dflt, struct sm_value *out,
+			    struct sm_buf *buf)
 {
 	int ret;
 
-	if (!key)
+	if (!dflt || !out)
 		return -EINVAL;
-	ret = sm_dict_call(dict, SYNCMGR_IOC_LOOKUP, key, 1, out, 1, buf);
-	return ret < 0 ? ret : 0;
-}
-
-/* A missing key gives the default: 1, *out = *dflt. */
-static int sm_dict_or_default(int ret, const struct sm_value *dflt,
-			      struct sm_value *out)
-{
+	ret = sm_dict_value_of(dict, cmd, key, out, buf);
 	if (ret != -ENOENT)
 		return ret;
 	*out = *dflt;
 	return 1;
 }
 
+int sm_dict_get(int dict, const struct sm_value *key, struct sm_value *out,
+		struct sm_buf *buf)
+{
+	return sm_dict_value_of(dict, SYNCMGR_IOC_LOOKUP, key, out, buf);
+}
+
 int sm_dict_get_default(int dict, const struct sm_value *key,
 			const struct sm_value *dflt, struct sm_value *out,
 			struct sm_buf *buf)
 {
-	if (!dflt || !out)
-		return -EINVAL;
-	return sm_dict_or_default(sm_dict_get(dict, key, out, buf), dflt, out);
+	return sm_dict_value_or(dict, SYNCMGR_IOC_LOOKUP, key, dflt, out, buf);
 }
 
 int sm_dict_set(int dict, const struct sm_value *key,
@@ -91,27 +101,20 @@ int sm_dict_contains(int dict, const struct sm_value *key)
 
 int sm_dict_len(int dict)
 {
-	return sm_dict_call(dict, SYNCMGR_IOC_LEN, NULL, 0, NULL, 0, NULL);
+	return sm__data_cmd(dict, SYNCMGR_IOC_LEN);
 }
 
 int sm_dict_pop(int dict, const struct sm_value *key, struct sm_value *out,
 		struct sm_buf *buf)
 {
-	int ret;
-
-	if (!key)
-		return -EINVAL;
-	ret = sm_dict_call(dict, SYNCMGR_IOC_POP, key, 1, out, 1, buf);
-	return ret < 0 ? ret : 0;
+	return sm_dict_value_of(dict, SYNCMGR_IOC_POP, key, out, buf);
 }
 
 int sm_dict_pop_default(int dict, const struct sm_value *key,
 			const struct sm_value *dflt, struct sm_value *out,
 			struct sm_buf *buf)
 {
-	if (!dflt || !out)
-		return -EINVAL;
-	return sm_dict_or_default(sm_dict_pop(dict, key, out, buf), dflt, out);
+	return sm_dict_value_or(dict, SYNCMGR_IOC_POP, key, dflt, out, buf);
 }
 
 int sm_dict_popitem(int dict, struct sm_value *key_out,
@@ -135,14 +138,13 @@ int sm_dict_setdefault(int dict, const struct sm_value *key,
 		       struct sm_buf *buf)
 {
 	struct sm_value kv[2];
-	int ret;
 
 	if (!key || !dflt)
 		return -EINVAL;
 	kv[0] = *key;
 	kv[1] = *dflt;
-	ret = sm_dict_call(dict, SYNCMGR_IOC_SETDEFAULT, kv, 2, out, 1, buf);
-	return ret < 0 ? ret : 0;
+	return sm__one(sm_dict_call(dict, SYNCMGR_IOC_SETDEFAULT, kv, 2, out, 1,
+				    buf));
 }
 
 int sm_dict_update(int dict, const struct sm_value *pairs, unsigned int npairs)
@@ -157,13 +159,12 @@ int sm_dict_update(int dict, const struct sm_value *pairs, unsigned int npairs)
 
 int sm_dict_clear(int dict)
 {
-	return sm_dict_call(dict, SYNCMGR_IOC_CLEAR_ALL, NULL, 0, NULL, 0,
-			    NULL);
+	return sm__data_cmd(dict, SYNCMGR_IOC_CLEAR_ALL);
 }
 
 int sm_dict_copy(int dict)
 {
-	return sm_dict_call(dict, SYNCMGR_IOC_COPY, NULL, 0, NULL, 0, NULL);
+	return sm__data_cmd(dict, SYNCMGR_IOC_COPY);
 }
 
 int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,

@@ -19,6 +19,15 @@
 SM_HIDDEN int sm__ioctl(int fd, unsigned long cmd, void *arg);
 
 /*
+ * A call that moves one value returns 0, not the count of 1 its ioctl
+ * returned; -errno stays.
+ */
+static inline int sm__one(int ret)
+{
+	return ret < 0 ? ret : 0;
+}
+
+/*
  * SYNCMGR_IOC_CREATE on the (lazily opened) device: the new handle or
  * -errno.  Fields a type does not use are passed as 0 (lock_fd too).
  */
@@ -34,6 +43,22 @@ SM_HIDDEN int sm__create_args(struct syncmgr_create *args);
  */
 SM_HIDDEN int sm__state_of(int handle, unsigned int types,
 			   struct syncmgr_state *st);
+
+/*
+ * A count of the kernel's (a semaphore's value, a queue's size) as a
+ * result: clamped to INT32_MAX rather than look like -errno.
+ */
+static inline int sm__count_result(uint32_t n)
+{
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
+/*
+ * A relative timeout (SM_FOREVER, 0, > 0) as the absolute deadline that
+ * the *_until() calls take: 0, or -EINVAL for any other timeout
+ * (*deadline then untouched).  Every call taking a timeout starts here.
+ */
+SM_HIDDEN int sm__deadline_of(int64_t timeout_ns, uint64_t *deadline);
 
 /* A blocking ioctl (ACQUIRE, WAIT) with an absolute deadline. */
 SM_HIDDEN int sm__wait_until(int handle, unsigned long cmd, uint64_t deadline);
@@ -71,5 +96,30 @@ SM_HIDDEN int sm__data(int handle, unsigned long cmd, struct syncmgr_data *d,
 		       const struct sm_value *in, unsigned int nin,
 		       struct sm_buf *buf, struct sm_value *out,
 		       unsigned int nout);
+
+/*
+ * A slice (list, Array) as the fields of *d, every other field 0; an
+ * omitted bound is sent as 0.  -EINVAL for a step of 0 (d untouched).
+ */
+SM_HIDDEN int sm__slice(const struct sm_slice *s, struct syncmgr_data *d);
+
+/* A data ioctl with no values in or out: d carries the command's fields. */
+static inline int sm__data_plain(int handle, unsigned long cmd,
+				 struct syncmgr_data *d)
+{
+	return sm__data(handle, cmd, d, NULL, 0, NULL, NULL, 0);
+}
+
+/* The same with every field 0: LEN, CLEAR_ALL, COPY, REVERSE. */
+SM_HIDDEN int sm__data_cmd(int handle, unsigned long cmd);
+
+/* A data ioctl with n values in and none out: d->count says n. */
+static inline int sm__data_in(int handle, unsigned long cmd,
+			      struct syncmgr_data *d,
+			      const struct sm_value *in, unsigned int n)
+{
+	d->count = n;
+	return sm__data(handle, cmd, d, in, n, NULL, NULL, 0);
+}
 
 #endif /* SYNCMGR_LIBSYNC_INTERNAL_H */

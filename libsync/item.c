@@ -121,6 +121,18 @@ int sm_values_decode(const void *buf, size_t size, struct sm_value *v,
 	return (int)n;
 }
 
+int sm__slice(const struct sm_slice *s, struct syncmgr_data *d)
+{
+	if (!s->step)
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->start = (s->flags & SYNCMGR_DATA_NO_START) ? 0 : s->start;
+	d->stop = (s->flags & SYNCMGR_DATA_NO_STOP) ? 0 : s->stop;
+	d->step = s->step;
+	d->flags = s->flags;
+	return 0;
+}
+
 /* Values going in: on the stack when small, else on the heap. */
 #define SM_STACK_BATCH	512
 
@@ -165,4 +177,12 @@ out:
 	if (inbuf != stack)
 		free(inbuf);
 	return ret;
+}
+
+int sm__data_cmd(int handle, unsigned long cmd)
+{
+	struct syncmgr_data d;
+
+	memset(&d, 0, sizeof(d));
+	return sm__data_plain(handle, cmd, &d);
 }

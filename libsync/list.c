@@ -15,41 +15,28 @@ int sm_list_create(unsigned int flags)
 	return sm__create(SYNCMGR_TYPE_LIST, flags, 0, 0, 0);
 }
 
-/* A data ioctl with no values in or out. */
-static int sm_list_plain(int list, unsigned long cmd, struct syncmgr_data *d)
-{
-	return sm__data(list, cmd, d, NULL, 0, NULL, NULL, 0);
-}
-
-/* A data ioctl taking n values in. */
+/* A data ioctl taking n values in (the list refuses a missing batch). */
 static int sm_list_in(int list, unsigned long cmd, struct syncmgr_data *d,
 		      const struct sm_value *in, unsigned int n)
 {
 	if (n && !in)
 		return -EINVAL;
-	d->count = n;
-	return sm__data(list, cmd, d, in, n, NULL, NULL, 0);
+	return sm__data_in(list, cmd, d, in, n);
 }
 
+/* sm__slice(); a missing slice, or a flag but the bounds', is -EINVAL. */
 static int sm_list_slice_args(const struct sm_slice *s, struct syncmgr_data *d)
 {
 	const unsigned int bounds = SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP;
 
-	if (!s || !s->step || (s->flags & ~bounds))
+	if (!s || (s->flags & ~bounds))
 		return -EINVAL;
-	memset(d, 0, sizeof(*d));
-	d->start = (s->flags & SYNCMGR_DATA_NO_START) ? 0 : s->start;
-	d->stop = (s->flags & SYNCMGR_DATA_NO_STOP) ? 0 : s->stop;
-	d->step = s->step;
-	d->flags = s->flags;
-	return 0;
+	return sm__slice(s, d);
 }
 
 int sm_list_len(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_LEN, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_LEN);
 }
 
 int sm_list_append(int list, const struct sm_value *v)
@@ -76,12 +63,10 @@ static int sm_list_one_out(int list, unsigned long cmd, int64_t index,
 			   struct sm_value *out, struct sm_buf *buf)
 {
 	struct syncmgr_data d = { .start = index };
-	int ret;
 
 	if (!out || !buf)
 		return -EINVAL;
-	ret = sm__data(list, cmd, &d, NULL, 0, buf, out, 1);
-	return ret < 0 ? ret : 0;
+	return sm__one(sm__data(list, cmd, &d, NULL, 0, buf, out, 1));
 }
 
 int sm_list_get(int list, int64_t index, struct sm_value *out,
@@ -101,7 +86,7 @@ int sm_list_del(int list, int64_t index)
 {
 	struct syncmgr_data d = { .start = index };
 
-	return sm_list_plain(list, SYNCMGR_IOC_DELETE, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_DELETE, &d);
 }
 
 int sm_list_get_slice(int list, const struct sm_slice *s,
@@ -137,7 +122,7 @@ int sm_list_del_slice(int list, const struct sm_slice *s)
 
 	if (ret)
 		return ret;
-	return sm_list_plain(list, SYNCMGR_IOC_DELETE, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_DELETE, &d);
 }
 
 int sm_list_pop(int list, int64_t index, struct sm_value *out,
@@ -177,16 +162,14 @@ int sm_list_contains(int list, const struct sm_value *v)
 
 int sm_list_reverse(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_REVERSE, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_REVERSE);
 }
 
 int sm_list_sort(int list, int reverse)
 {
 	struct syncmgr_data d = { .flags = reverse ? SYNCMGR_DATA_REVERSE : 0 };
 
-	return sm_list_plain(list, SYNCMGR_IOC_SORT, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_SORT, &d);
 }
 
 /* n <= 0 empties the list; a huge n fails in the kernel (-E2BIG). */
@@ -198,19 +181,15 @@ int sm_list_repeat(int list, int64_t n)
 		d.count = 0;
 	else
 		d.count = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-	return sm_list_plain(list, SYNCMGR_IOC_REPEAT, &d);
+	return sm__data_plain(list, SYNCMGR_IOC_REPEAT, &d);
 }
 
 int sm_list_clear(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_CLEAR_ALL, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_CLEAR_ALL);
 }
 
 int sm_list_copy(int list)
 {
-	struct syncmgr_data d = { 0 };
-
-	return sm_list_plain(list, SYNCMGR_IOC_COPY, &d);
+	return sm__data_cmd(list, SYNCMGR_IOC_COPY);
 }

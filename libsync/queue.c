@@ -19,10 +19,9 @@ static int sm_queue_put_raw(int q, const struct sm_value *v, unsigned int n,
 	struct syncmgr_data d;
 
 	memset(&d, 0, sizeof(d));
-	d.count = n;
 	d.deadline = deadline;
 	d.flags = flags;
-	return sm__data(q, SYNCMGR_IOC_PUT, &d, v, n, NULL, NULL, 0);
+	return sm__data_in(q, SYNCMGR_IOC_PUT, &d, v, n);
 }
 
 static int sm_queue_get_raw(int q, struct sm_value *out, unsigned int max,
@@ -38,12 +37,6 @@ static int sm_queue_get_raw(int q, struct sm_value *out, unsigned int max,
 	return sm__data(q, SYNCMGR_IOC_GET, &d, NULL, 0, buf, out, max);
 }
 
-/* One value: 0 instead of the count of 1. */
-static int sm_one(int ret)
-{
-	return ret < 0 ? ret : 0;
-}
-
 int sm_queue_put_many_until(int q, const struct sm_value *v, unsigned int n,
 			    uint64_t deadline)
 {
@@ -53,26 +46,27 @@ int sm_queue_put_many_until(int q, const struct sm_value *v, unsigned int n,
 int sm_queue_put_many(int q, const struct sm_value *v, unsigned int n,
 		      int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm_queue_put_many_until(q, v, n, sm_deadline(timeout_ns));
+	return sm_queue_put_many_until(q, v, n, deadline);
 }
 
 int sm_queue_put_until(int q, const struct sm_value *v, uint64_t deadline)
 {
-	return sm_one(sm_queue_put_raw(q, v, 1, deadline, 0));
+	return sm__one(sm_queue_put_raw(q, v, 1, deadline, 0));
 }
 
 int sm_queue_put(int q, const struct sm_value *v, int64_t timeout_ns)
 {
-	return sm_one(sm_queue_put_many(q, v, 1, timeout_ns));
+	return sm__one(sm_queue_put_many(q, v, 1, timeout_ns));
 }
 
 int sm_queue_put_nowait(int q, const struct sm_value *v)
 {
-	return sm_one(sm_queue_put_raw(q, v, 1, 0, SYNCMGR_DATA_NOWAIT));
+	return sm__one(sm_queue_put_raw(q, v, 1, 0, SYNCMGR_DATA_NOWAIT));
 }
 
 int sm_queue_get_many_until(int q, struct sm_value *out, unsigned int max,
@@ -84,29 +78,30 @@ int sm_queue_get_many_until(int q, struct sm_value *out, unsigned int max,
 int sm_queue_get_many(int q, struct sm_value *out, unsigned int max,
 		      struct sm_buf *buf, int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm_queue_get_many_until(q, out, max, buf,
-				       sm_deadline(timeout_ns));
+	return sm_queue_get_many_until(q, out, max, buf, deadline);
 }
 
 int sm_queue_get_until(int q, struct sm_value *out, struct sm_buf *buf,
 		       uint64_t deadline)
 {
-	return sm_one(sm_queue_get_raw(q, out, 1, buf, deadline, 0));
+	return sm__one(sm_queue_get_raw(q, out, 1, buf, deadline, 0));
 }
 
 int sm_queue_get(int q, struct sm_value *out, struct sm_buf *buf,
 		 int64_t timeout_ns)
 {
-	return sm_one(sm_queue_get_many(q, out, 1, buf, timeout_ns));
+	return sm__one(sm_queue_get_many(q, out, 1, buf, timeout_ns));
 }
 
 int sm_queue_get_nowait(int q, struct sm_value *out, struct sm_buf *buf)
 {
-	return sm_one(sm_queue_get_raw(q, out, 1, buf, 0, SYNCMGR_DATA_NOWAIT));
+	return sm__one(sm_queue_get_raw(q, out, 1, buf, 0,
+					SYNCMGR_DATA_NOWAIT));
 }
 
 static int sm_queue_state(int q, struct syncmgr_state *st)
@@ -119,11 +114,10 @@ static int sm_queue_size(int q, int maxsize)
 {
 	struct syncmgr_state st;
 	int ret = sm_queue_state(q, &st);
-	uint32_t n = maxsize ? st.max : st.value;
 
 	if (ret < 0)
 		return ret;
-	return n > INT32_MAX ? INT32_MAX : (int)n;
+	return sm__count_result(maxsize ? st.max : st.value);
 }
 
 int sm_queue_qsize(int q)
@@ -160,7 +154,7 @@ int sm_queue_task_done(int q)
 
 	memset(&d, 0, sizeof(d));
 	d.count = 1;
-	return sm__data(q, SYNCMGR_IOC_TASK_DONE, &d, NULL, 0, NULL, NULL, 0);
+	return sm__data_plain(q, SYNCMGR_IOC_TASK_DONE, &d);
 }
 
 int sm_queue_join_until(int q, uint64_t deadline)
@@ -169,14 +163,15 @@ int sm_queue_join_until(int q, uint64_t deadline)
 
 	memset(&d, 0, sizeof(d));
 	d.deadline = deadline;
-	return sm__data(q, SYNCMGR_IOC_JOIN, &d, NULL, 0, NULL, NULL, 0);
+	return sm__data_plain(q, SYNCMGR_IOC_JOIN, &d);
 }
 
 int sm_queue_join(int q, int64_t timeout_ns)
 {
-	int ret = sm_timeout_valid(timeout_ns);
+	uint64_t deadline;
+	int ret = sm__deadline_of(timeout_ns, &deadline);
 
 	if (ret)
 		return ret;
-	return sm_queue_join_until(q, sm_deadline(timeout_ns));
+	return sm_queue_join_until(q, deadline);
 }

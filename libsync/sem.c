@@ -38,8 +38,5 @@ int sm_sem_value(int sem)
 	int ret = sm__state_of(sem, SM_TYPE_BIT(SYNCMGR_TYPE_SEMAPHORE) |
 			       SM_TYPE_BIT(SYNCMGR_TYPE_BOUNDED_SEMAPHORE), &st);
 
-	if (ret < 0)
-		return ret;
-	/* The count may exceed INT_MAX; clamp rather than look like -errno. */
-	return st.value > INT32_MAX ? INT32_MAX : (int)st.value;
+	return ret < 0 ? ret : sm__count_result(st.value);
 }

@@ -29,6 +29,19 @@ static int sm_create_typed(unsigned int type, int typecode,
 	return sm__create_args(&args);
 }
 
+/*
+ * A handle just created, and ret what setting its initial contents
+ * returned: the handle, or the error with the handle closed.
+ */
+static int sm_created(int handle, int ret)
+{
+	if (ret < 0) {
+		close(handle);
+		return ret;
+	}
+	return handle;
+}
+
 /* STATE.max carries the typecode of both types. */
 static int sm_typecode_of(int handle, unsigned int type)
 {
@@ -43,9 +56,9 @@ static int sm_typecode_of(int handle, unsigned int type)
  * and one value out, decoded whatever the ioctl returned (CMPXCHG returns
  * 0 with the value found).  buf NULL: a scalar is expected, on the stack.
  */
-static int sm_one(int handle, unsigned long cmd, int64_t index,
-		  const struct sm_value *in, unsigned int nin,
-		  struct sm_buf *buf, struct sm_value *out)
+static int sm_element(int handle, unsigned long cmd, int64_t index,
+		      const struct sm_value *in, unsigned int nin,
+		      struct sm_buf *buf, struct sm_value *out)
 {
 	uint64_t stack[SM_SCALAR_SIZE / sizeof(uint64_t)];
 	struct sm_buf own = { stack, sizeof(stack), 0 };
@@ -66,22 +79,49 @@ static int sm_one(int handle, unsigned long cmd, int64_t index,
 	return ret;
 }
 
+/* An INT or BOOL (old) as an int64; the kernel returns nothing else here. */
+static int64_t sm_as_int(const struct sm_value *v)
+{
+	return v->type == SYNCMGR_VAL_BOOL ? v->b : v->i;
+}
+
+/*
+ * STORE and ADD at index by the data ioctls: an Array's element, and a
+ * Value's contents (index 0) when SCALAR_STORE/ADD cannot serve.  ADD:
+ * *old (may be NULL) is the element before.
+ */
+static int sm_store_at(int handle, int64_t index, const struct sm_value *v)
+{
+	struct syncmgr_data d;
+
+	memset(&d, 0, sizeof(d));
+	d.start = index;
+	return sm__data_in(handle, SYNCMGR_IOC_STORE, &d, v, 1);
+}
+
+static int sm_add_at(int handle, int64_t index, int64_t delta, int64_t *old)
+{
+	struct sm_value in = sm_int(delta), prev;
+	int ret = sm_element(handle, SYNCMGR_IOC_ADD, index, &in, 1, NULL,
+			     &prev);
+
+	if (ret < 0)
+		return ret;
+	if (old)
+		*old = sm_as_int(&prev);
+	return 0;
+}
+
 /* ---- Value ---- */
 
 int sm_value_create(int typecode, const struct sm_value *initial,
 		    unsigned int flags)
 {
 	int v = sm_create_typed(SYNCMGR_TYPE_VALUE, typecode, 0, flags);
-	int ret;
 
 	if (v < 0 || !initial)
 		return v;
-	ret = sm_value_set(v, initial);
-	if (ret < 0) {
-		close(v);
-		return ret;
-	}
-	return v;
+	return sm_created(v, sm_value_set(v, initial));
 }
 
 int sm_value_typecode(int v)
@@ -127,13 +167,11 @@ int sm_value_get(int v, struct sm_value *out, struct sm_buf *buf)
 		return sm_values_decode(&h, sizeof(h), out, 1) < 0 ? -EINVAL : 0;
 	if (ret != -ENOTTY && ret != -EMSGSIZE)
 		return ret;
-	ret = sm_one(v, SYNCMGR_IOC_LOAD, 0, NULL, 0, buf, out);
-	return ret < 0 ? ret : 0;
+	return sm__one(sm_element(v, SYNCMGR_IOC_LOAD, 0, NULL, 0, buf, out));
 }
 
 int sm_value_set(int v, const struct sm_value *val)
 {
-	struct syncmgr_data d;
 	struct syncmgr_value h;
 	int ret;
 
@@ -143,30 +181,22 @@ int sm_value_set(int v, const struct sm_value *val)
 		if (ret != -ENOTTY)
 			return ret;
 	}
-	memset(&d, 0, sizeof(d));
-	d.count = 1;
-	return sm__data(v, SYNCMGR_IOC_STORE, &d, val, 1, NULL, NULL, 0);
-}
-
-/* An INT or BOOL (old) as an int64; the kernel returns nothing else here. */
-static int64_t sm_as_int(const struct sm_value *v)
-{
-	return v->type == SYNCMGR_VAL_BOOL ? v->b : v->i;
+	return sm_store_at(v, 0, val);
 }
 
 int sm_value_add(int v, int64_t delta, int64_t *old)
 {
-	struct sm_value in = sm_int(delta), prev;
 	struct syncmgr_value h = { .type = SYNCMGR_VAL_INT,
 				   .data = (uint64_t)delta };
+	struct sm_value prev;
 	int ret = sm_scalar(v, SYNCMGR_IOC_SCALAR_ADD, &h);
 
-	if (!ret && sm_values_decode(&h, sizeof(h), &prev, 1) < 0)
-		return -EINVAL;
 	if (ret == -ENOTTY)
-		ret = sm_one(v, SYNCMGR_IOC_ADD, 0, &in, 1, NULL, &prev);
+		return sm_add_at(v, 0, delta, old);
 	if (ret < 0)
 		return ret;
+	if (sm_values_decode(&h, sizeof(h), &prev, 1) < 0)
+		return -EINVAL;
 	if (old)
 		*old = sm_as_int(&prev);
 	return 0;
@@ -178,7 +208,7 @@ int sm_value_cas(int v, const struct sm_value *expected,
 {
 	struct sm_value in[2] = { *expected, *desired };
 
-	return sm_one(v, SYNCMGR_IOC_CMPXCHG, 0, in, 2, buf, found);
+	return sm_element(v, SYNCMGR_IOC_CMPXCHG, 0, in, 2, buf, found);
 }
 
 /* A number as a double, as Python's float + does; -EINVAL otherwise. */
@@ -238,16 +268,10 @@ int sm_array_create(int typecode, const struct sm_value *init,
 	struct sm_slice all = { 0, 0, 1, SYNCMGR_DATA_NO_START |
 					 SYNCMGR_DATA_NO_STOP };
 	int a = sm_create_typed(SYNCMGR_TYPE_ARRAY, typecode, n, flags);
-	int ret;
 
 	if (a < 0 || !init || !n)
 		return a;
-	ret = sm_array_set_slice(a, &all, init, n);
-	if (ret < 0) {
-		close(a);
-		return ret;
-	}
-	return a;
+	return sm_created(a, sm_array_set_slice(a, &all, init, n));
 }
 
 int sm_array_typecode(int a)
@@ -257,36 +281,18 @@ int sm_array_typecode(int a)
 
 int sm_array_len(int a)
 {
-	struct syncmgr_data d;
-
-	memset(&d, 0, sizeof(d));
-	return sm__ioctl(a, SYNCMGR_IOC_LEN, &d);
+	return sm__data_cmd(a, SYNCMGR_IOC_LEN);
 }
 
 int sm_array_get(int a, int64_t index, struct sm_value *out)
 {
-	int ret = sm_one(a, SYNCMGR_IOC_LOAD, index, NULL, 0, NULL, out);
-
-	return ret < 0 ? ret : 0;
+	return sm__one(sm_element(a, SYNCMGR_IOC_LOAD, index, NULL, 0, NULL,
+				  out));
 }
 
 int sm_array_set(int a, int64_t index, const struct sm_value *v)
 {
-	struct syncmgr_data d;
-
-	memset(&d, 0, sizeof(d));
-	d.start = index;
-	d.count = 1;
-	return sm__data(a, SYNCMGR_IOC_STORE, &d, v, 1, NULL, NULL, 0);
-}
-
-static void sm_slice_args(struct syncmgr_data *d, const struct sm_slice *s)
-{
-	memset(d, 0, sizeof(*d));
-	d->start = s->start;
-	d->stop = s->stop;
-	d->step = s->step;
-	d->flags = s->flags;
+	return sm_store_at(a, index, v);
 }
 
 int sm_array_get_slice(int a, const struct sm_slice *s, struct sm_value *out,
@@ -294,10 +300,10 @@ int sm_array_get_slice(int a, const struct sm_slice *s, struct sm_value *out,
 {
 	struct syncmgr_data d;
 	struct sm_buf buf;
-	int ret;
+	int ret = sm__slice(s, &d);
 
-	if (!s->step)
-		return -EINVAL;
+	if (ret)
+		return ret;
 	if (!max)
 		return 0;
 	if (max > INT32_MAX / SM_SCALAR_SIZE)
@@ -306,7 +312,6 @@ int sm_array_get_slice(int a, const struct sm_slice *s, struct sm_value *out,
 	buf.data = malloc(buf.size);
 	if (!buf.data)
 		return -ENOMEM;
-	sm_slice_args(&d, s);
 	ret = sm__data(a, SYNCMGR_IOC_LOAD, &d, NULL, 0, &buf, out, max);
 	free(buf.data);
 	return ret;
@@ -316,31 +321,23 @@ int sm_array_set_slice(int a, const struct sm_slice *s,
 		       const struct sm_value *v, unsigned int n)
 {
 	struct syncmgr_data d;
+	int ret = sm__slice(s, &d);
 
-	if (!s->step)
-		return -EINVAL;
-	sm_slice_args(&d, s);
-	d.count = n;
-	return sm__data(a, SYNCMGR_IOC_STORE, &d, v, n, NULL, NULL, 0);
+	if (ret)
+		return ret;
+	return sm__data_in(a, SYNCMGR_IOC_STORE, &d, v, n);
 }
 
 int sm_array_add(int a, int64_t index, int64_t delta, int64_t *old)
 {
-	struct sm_value in = sm_int(delta), prev;
-	int ret = sm_one(a, SYNCMGR_IOC_ADD, index, &in, 1, NULL, &prev);
-
-	if (ret < 0)
-		return ret;
-	if (old)
-		*old = prev.i;
-	return 0;
+	return sm_add_at(a, index, delta, old);
 }
 
 int sm_array_cas(int a, int64_t index, int64_t expected, int64_t desired,
 		 int64_t *found)
 {
 	struct sm_value in[2] = { sm_int(expected), sm_int(desired) }, prev;
-	int ret = sm_one(a, SYNCMGR_IOC_CMPXCHG, index, in, 2, NULL, &prev);
+	int ret = sm_element(a, SYNCMGR_IOC_CMPXCHG, index, in, 2, NULL, &prev);
 
 	if (ret >= 0 && found)
 		*found = prev.i;
