@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libsync - the C library of syncmgr: process-shared Lock, RLock,
- * Semaphore, BoundedSemaphore, Event, Condition and Barrier objects that
- * live in the kernel (/dev/syncmgr).
+ * libsync - the C library of syncmgr: process-shared objects that live in
+ * the kernel (/dev/syncmgr), with the semantics of Python's threading
+ * module and of multiprocessing's SyncManager:
+ *  - synchronization: Lock and RLock (sm_lock_*, sm_rlock_*), Semaphore
+ *    and BoundedSemaphore (sm_sem_*, sm_bsem_create), Event (sm_event_*),
+ *    Condition (sm_cond_*) and Barrier (sm_barrier_*);
+ *  - shared data, holding typed values (struct sm_value: None, bool,
+ *    int64, double, bytes, str, blob, or a handle to another object):
+ *    Queue and JoinableQueue (sm_queue_*), Value and Array (sm_value_*,
+ *    sm_array_*), dict and Namespace (sm_dict_*, sm_ns_*) and list
+ *    (sm_list_*).  sm_values_size/encode/decode lay typed values out as the
+ *    ioctls' batches and read them back, for bindings and raw ioctl users.
  *
  * Every object is a file descriptor (a "handle").  Processes share an
  * object by fork(), by passing the handle over a Unix socket
- * (sm_send_handles / sm_recv_handles), and each handle is closed with
- * close(2).
+ * (sm_send_handles / sm_recv_handles), or by its token, an unguessable
+ * name that a process of the same user opens again (sm_token /
+ * sm_open_token); each handle is closed with close(2).  A data object that
+ * stores a handle keeps its object alive.  sm_type, sm_state and sm_version
+ * report on an object and on the module.
  *
  * Conventions of every function:
  *  - the return value is 0 or a non-negative value on success and a
@@ -23,7 +35,19 @@
  *    blocked or not;
  *  - -EOWNERDEAD from an acquire means the lock IS acquired and that its
  *    previous holder died holding it: the data it protects may be
- *    inconsistent.
+ *    inconsistent;
+ *  - values coming out of a data object land in a struct sm_buf that the
+ *    caller gives; when they do not fit: -EMSGSIZE, buf->needed set, and
+ *    nothing taken or changed; a handle coming out is a new fd (O_CLOEXEC)
+ *    that the caller owns;
+ *  - a store that would make a container (Queue, dict, list, Namespace, a
+ *    Value holding a handle) reachable from itself is -ELOOP.
+ *
+ * Man pages: syncmgr(7), and one page per family: sm_lock(3), sm_sem(3),
+ * sm_event(3), sm_cond(3), sm_barrier(3), sm_queue(3), sm_value(3) (Value
+ * and Array), sm_dict(3) (dict and Namespace), sm_list(3), sm_values(3)
+ * (typed values) and sm_handles(3) (handles, tokens, state, time).  The
+ * ioctls below this library: Documentation/abi.md.
  */
 #ifndef SYNCMGR_LIBSYNC_H
 #define SYNCMGR_LIBSYNC_H
@@ -226,7 +250,10 @@ static inline struct sm_value sm_handle(int fd)
 
 /* Bytes n values take as a batch (the ABI's layout). */
 size_t sm_values_size(const struct sm_value *v, unsigned int n);
-/* Lay n values out in buf; returns the bytes used or -EMSGSIZE/-EINVAL. */
+/*
+ * Lay n values out in buf; returns the bytes used, or -EMSGSIZE (buf too
+ * small), -E2BIG (over INT32_MAX bytes) or -EINVAL (a bad value).
+ */
 int sm_values_encode(void *buf, size_t size, const struct sm_value *v,
 		     unsigned int n);
 /* Read n values from a batch; payloads point into buf.  Returns n. */
