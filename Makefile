@@ -102,6 +102,7 @@ help:
 	@echo '  uninstall      remove what install installed'
 	@echo '  dkms-install   copy the module source to /usr/src/syncmgr-$(VERSION), dkms add/build/install'
 	@echo '  checkpatch     checkpatch.pl --strict on kmod/ and uapi/'
+	@echo '  check-man      every public libsync function has a man page (part of check)'
 	@echo '  clean          remove build output'
 	@echo 'Variables: KVER=$(KVER) TEST_TIMEOUT=$(TEST_TIMEOUT) GUEST_TIMEOUT=$(GUEST_TIMEOUT) DKMS_SMOKE=$(DKMS_SMOKE)'
 
@@ -230,10 +231,15 @@ check:
 	tools/setup
 	$(MAKE) --no-print-directory check-run
 
-.PHONY: check-run
-check-run: need-kver dkms-build lib tests examples
+.PHONY: check-run check-man
+check-run: need-kver check-man dkms-build lib tests examples
 	$(GUEST) -t $(GUEST_TIMEOUT) -m $(DKMS_KO) --dmesg $(CHECK_DMESG) -e SYNCMGR_DKMS_TREE=$(DKMS_TOP)/tree \
 		-e TEST_TIMEOUT=$(TEST_TIMEOUT) -e MEMPROBE=$(MEMPROBE) -- tests/guest/run-suite $(if $(filter 1,$(DKMS_SMOKE)),tests/guest/dkms-smoke) $(TESTS) $(PYSUITE) $(FUZZ)
+
+# Every public libsync function has a man page, every family page is in
+# syncmgr(7): before any guest boots.
+check-man:
+	tools/check-man
 
 # The same suite on Debian's 6.12 kernel (tools/setup installs it).
 check-6.12:
