@@ -3,7 +3,8 @@
  * syncmgr - kernel-backed synchronization objects shared between processes.
  *
  * The device /dev/syncmgr creates objects; every object is its own file
- * descriptor, returned as the value of SYNCMGR_IOC_CREATE.  Operations are
+ * descriptor, returned as the value of SYNCMGR_IOC_CREATE (and of OPEN,
+ * COPY, and as handles coming out of data objects).  Operations are
  * ioctls on the object fd.  The full description of every ioctl, its inputs,
  * outputs and errors is in Documentation/abi.md.
  *
@@ -149,8 +150,10 @@ struct syncmgr_state {
 	__u32 flags;		/* SYNCMGR_CREATE_* given at creation */
 	/*
 	 * value: Lock 1 if held, RLock its depth, semaphores the count,
-	 * Event 1 if set, Barrier its parties, Condition its lock's value.
-	 * max: BoundedSemaphore its bound, Barrier the parties waiting.
+	 * Event 1 if set, Barrier its parties, Condition its lock's value,
+	 * Queue, Array, dict, list and Namespace their length.
+	 * max: BoundedSemaphore its bound, Barrier the parties waiting,
+	 * Queue its maxsize, Value and Array their typecode.
 	 * owner: the holding process (Lock) or thread (RLock) as the
 	 * caller's pid namespace sees it; 0 if none or not visible.
 	 */
@@ -262,7 +265,7 @@ struct syncmgr_data {
 #define SYNCMGR_IOC_STORE	SYNCMGR_IOC_DATA(0x29)
 #define SYNCMGR_IOC_ADD		SYNCMGR_IOC_DATA(0x2a) /* atomic, out: old */
 #define SYNCMGR_IOC_CMPXCHG	SYNCMGR_IOC_DATA(0x2b) /* in: old, new */
-/* dict, Namespace (keys) and list (indices) */
+/* dict, Namespace (keys) and list (indices); LEN also Queue and Array */
 #define SYNCMGR_IOC_LEN		SYNCMGR_IOC_DATA(0x30)
 #define SYNCMGR_IOC_LOOKUP	SYNCMGR_IOC_DATA(0x31) /* d[k], l[i:j:k] */
 #define SYNCMGR_IOC_ASSIGN	SYNCMGR_IOC_DATA(0x32) /* d[k] = v, l[..] = */
@@ -287,7 +290,7 @@ struct syncmgr_data {
 /*
  * Value shortcuts for the numbers (None, bool, int, float): the argument
  * is one struct syncmgr_value without payload, not a struct syncmgr_data,
- * so a get, set or add copies 16 bytes instead of 96 + 16.  SCALAR_LOAD
+ * so a get, set or add copies 16 bytes instead of 80 + 16.  SCALAR_LOAD
  * fails with EMSGSIZE when the Value holds a payload type (use LOAD).
  * SCALAR_ADD adds an INT or BOOL and writes back the value before, as ADD.
  */
