@@ -2,8 +2,10 @@
 /*
  * Lock and RLock across processes and threads: acquire/release, timeouts,
  * FIFO hand-offs that wake one waiter per release, signals, holders that
- * die (EOWNERDEAD), the untracked hand-off Lock, poll, fdinfo, a counter
- * stress run, and raw ioctls with bad input.
+ * die or exec (EOWNERDEAD; a Lock left with no waiter is abandoned: still
+ * locked, released by anyone, taken over by the next acquirer), the
+ * untracked hand-off Lock, poll, fdinfo, a counter stress run, and raw
+ * ioctls with bad input.
  */
 #define _GNU_SOURCE	/* pthread_timedjoin_np */
 #include <limits.h>
@@ -933,6 +935,12 @@ static bool end_holder(FIXTURE_DATA(holder_death) *self, enum death how)
 	return kill_child(pid) == 0;
 }
 
+/*
+ * With no waiter, a dead holder's RLock is free; its Lock is abandoned:
+ * still locked, by no one (as Python's Lock would stay locked).  Either
+ * way poll says an acquire would succeed, and the next one does, at once
+ * (deadline 0), told.
+ */
 TEST_F(holder_death, next_acquirer_gets_eownerdead_and_holds)
 {
 	const struct lock_ops *ops = variant->ops;
@@ -943,8 +951,11 @@ TEST_F(holder_death, next_acquirer_gets_eownerdead_and_holds)
 	EXPECT_EQ((__u32)self->holder, st.owner);
 	ASSERT_TRUE(end_holder(self, variant->how));
 	ASSERT_EQ(0, state_poisoned(self->lock, &st));
-	EXPECT_EQ(0U, st.value);
+	EXPECT_EQ(ops == &lock_ops ? 1U : 0U, st.value);
+	EXPECT_EQ(0U, st.owner);
+	EXPECT_EQ(0U, st.waiters);
 	EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
+	EXPECT_EQ(ops == &lock_ops, sm_lock_locked(self->lock));
 	EXPECT_EQ(POLLIN, poll_one(self->lock, POLLIN, 0) & POLLIN);
 
 	EXPECT_EQ(-EOWNERDEAD, ops->acquire(self->lock, 0));
@@ -1062,11 +1073,16 @@ static void held_across_exec(struct __test_metadata *_metadata,
 	/* The RLock's blocked waiter is woken and told. */
 	EXPECT_EQ(0, wait_child(waiter, WAKE_MS));
 	EXPECT_EQ(-EOWNERDEAD, b->res[1]);
-	/* The Lock is released and the next acquirer told. */
+	/* The Lock is abandoned: locked by no one, the next acquirer told. */
 	EXPECT_TRUE(owner_died_within(e.lock, WAKE_MS));
 	ASSERT_EQ(0, state_poisoned(e.lock, &st));
-	EXPECT_EQ(0U, st.value);
+	EXPECT_EQ(1U, st.value);
+	EXPECT_EQ(0U, st.owner);
+	EXPECT_EQ(POLLIN, poll_one(e.lock, POLLIN, 0) & POLLIN);
 	EXPECT_EQ(-EOWNERDEAD, sm_lock_acquire(e.lock, 0));
+	ASSERT_EQ(0, state_poisoned(e.lock, &st));
+	EXPECT_EQ((__u32)getpid(), st.owner);
+	EXPECT_EQ(0U, st.status);
 	EXPECT_EQ(0, sm_lock_release(e.lock));
 	EXPECT_EQ(0, kill_child(holder));
 	close(p[0]);
