@@ -51,13 +51,14 @@ static struct syncmgr_owner *syncmgr_cond_me(struct syncmgr_obj *lock)
 
 /*
  * Under the lock, after the wait ended without a notify: take the lock
- * back at once if it is free, else queue for it like any acquirer.
+ * back at once if an acquire would (it is free, or an abandoned Lock:
+ * then told), else queue for it like any acquirer.
  */
 static void syncmgr_cond_requeue_self(struct syncmgr_obj *lock,
 				      struct syncmgr_waiter *w)
 {
 	syncmgr_dequeue(w);
-	if (!lock->depth) {
+	if (syncmgr_lock_ops.ready(lock)) {
 		syncmgr_lock_take(lock, w->owner, w->value);
 		w->result = syncmgr_lock_take_result(lock);
 		w->granted = true;

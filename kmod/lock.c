@@ -7,6 +7,14 @@
  * just the process that last acquired it), the thread for an RLock.  A
  * release hands the lock straight to the oldest waiter, so waking never
  * races: the woken task already holds it.
+ *
+ * A holder that dies (exits, or execs) hands the lock to the oldest
+ * waiter, who is told (EOWNERDEAD).  With no waiter, an RLock is freed
+ * and the next acquirer is told; a Lock is abandoned instead: it stays
+ * locked, with no holder and the owner_died mark, as Python's Lock would
+ * stay locked.  Anyone may release it (that frees it and clears the mark:
+ * whoever lets go of a lock hands no death on), and an acquire takes it
+ * over at once, told, as it would a free lock.
  */
 #include <linux/err.h>
 
@@ -57,12 +65,31 @@ int syncmgr_lock_take_result(struct syncmgr_obj *obj)
 }
 
 /*
- * Under the lock: the holder lets go completely; the oldest waiter gets
- * the lock at the depth it asked for.  Returns the depth let go.
+ * Under the lock: a Lock whose holder died with no one queued, neither
+ * taken over nor released since.
  */
-u32 syncmgr_lock_drop(struct syncmgr_obj *obj)
+static bool syncmgr_lock_abandoned(struct syncmgr_obj *obj)
 {
-	u32 depth = obj->depth;
+	return !syncmgr_is_rlock(obj) && obj->depth && !obj->owner &&
+	       obj->owner_died;
+}
+
+/*
+ * Under the lock: would an acquire, by anyone, get obj at once?  It is
+ * free, or an abandoned Lock.  (Also poll's readiness.)
+ */
+static bool syncmgr_lock_ready(struct syncmgr_obj *obj)
+{
+	lockdep_assert_held(&obj->lock);
+	return !obj->depth || syncmgr_lock_abandoned(obj);
+}
+
+/*
+ * Under the lock: the oldest waiter gets the lock at the depth it asked
+ * for, told of a death if obj->owner_died says so; with none, obj is free.
+ */
+static void syncmgr_lock_pass_on(struct syncmgr_obj *obj)
+{
 	struct syncmgr_waiter *w;
 
 	syncmgr_owner_detach(obj);
@@ -74,14 +101,36 @@ u32 syncmgr_lock_drop(struct syncmgr_obj *obj)
 		obj->depth = 0;
 		syncmgr_obj_changed(obj);
 	}
+}
+
+/*
+ * Under the lock: the holder (for a Lock, anyone) lets go completely, by
+ * a release or a condition's wait; the oldest waiter gets the lock.  It
+ * hands no death on: the mark of an abandoned Lock goes (a lock with a
+ * holder has none).  Returns the depth let go.
+ */
+u32 syncmgr_lock_drop(struct syncmgr_obj *obj)
+{
+	u32 depth = obj->depth;
+
+	obj->owner_died = false;
+	syncmgr_lock_pass_on(obj);
 	return depth;
 }
 
-/* The holder exited: the next holder (now or later) hears of it. */
+/*
+ * The holder exited or exec'd (obj->owner is clear already): the oldest
+ * waiter gets the lock and hears of it.  With none, an RLock is freed and
+ * its next acquirer hears of it; a Lock is abandoned: it stays locked
+ * until someone releases it or an acquire takes it over, told.
+ */
 static void syncmgr_lock_owner_died(struct syncmgr_obj *obj)
 {
 	obj->owner_died = true;
-	syncmgr_lock_drop(obj);
+	if (syncmgr_is_rlock(obj) || syncmgr_first_waiter(obj))
+		syncmgr_lock_pass_on(obj);
+	else
+		syncmgr_obj_changed(obj);	/* abandoned: ready now */
 }
 
 static int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
@@ -93,11 +142,12 @@ static int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
 		return PTR_ERR(me);
 
 	spin_lock(&obj->lock);
+	/* The holder is gone, not yet handled by owner.c: the same, now. */
 	if (obj->owner && obj->owner != me && syncmgr_owner_gone(obj->owner)) {
 		syncmgr_owner_detach(obj);
 		syncmgr_lock_owner_died(obj);
 	}
-	if (!obj->depth) {
+	if (syncmgr_lock_ready(obj)) {
 		syncmgr_lock_take(obj, me, 1);
 		ret = syncmgr_lock_take_result(obj);
 	} else if (syncmgr_is_rlock(obj) && obj->owner == me) {
@@ -136,11 +186,6 @@ static int syncmgr_lock_init(struct syncmgr_obj *obj,
 			     const struct syncmgr_create *args)
 {
 	return 0;
-}
-
-static bool syncmgr_lock_ready(struct syncmgr_obj *obj)
-{
-	return !obj->depth;
 }
 
 static void syncmgr_lock_state(struct syncmgr_obj *obj, struct syncmgr_state *st)

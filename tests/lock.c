@@ -2,8 +2,10 @@
 /*
  * Lock and RLock across processes and threads: acquire/release, timeouts,
  * FIFO hand-offs that wake one waiter per release, signals, holders that
- * die (EOWNERDEAD), the untracked hand-off Lock, poll, fdinfo, a counter
- * stress run, and raw ioctls with bad input.
+ * die or exec (EOWNERDEAD; a Lock left with no waiter is abandoned: still
+ * locked, released by anyone, taken over by the next acquirer), the
+ * untracked hand-off Lock, poll, fdinfo, a counter stress run, and raw
+ * ioctls with bad input.
  */
 #define _GNU_SOURCE	/* pthread_timedjoin_np */
 #include <limits.h>
@@ -933,6 +935,12 @@ static bool end_holder(FIXTURE_DATA(holder_death) *self, enum death how)
 	return kill_child(pid) == 0;
 }
 
+/*
+ * With no waiter, a dead holder's RLock is free; its Lock is abandoned:
+ * still locked, by no one (as Python's Lock would stay locked).  Either
+ * way poll says an acquire would succeed, and the next one does, at once
+ * (deadline 0), told.
+ */
 TEST_F(holder_death, next_acquirer_gets_eownerdead_and_holds)
 {
 	const struct lock_ops *ops = variant->ops;
@@ -943,8 +951,11 @@ TEST_F(holder_death, next_acquirer_gets_eownerdead_and_holds)
 	EXPECT_EQ((__u32)self->holder, st.owner);
 	ASSERT_TRUE(end_holder(self, variant->how));
 	ASSERT_EQ(0, state_poisoned(self->lock, &st));
-	EXPECT_EQ(0U, st.value);
+	EXPECT_EQ(ops == &lock_ops ? 1U : 0U, st.value);
+	EXPECT_EQ(0U, st.owner);
+	EXPECT_EQ(0U, st.waiters);
 	EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
+	EXPECT_EQ(ops == &lock_ops, sm_lock_locked(self->lock));
 	EXPECT_EQ(POLLIN, poll_one(self->lock, POLLIN, 0) & POLLIN);
 
 	EXPECT_EQ(-EOWNERDEAD, ops->acquire(self->lock, 0));
@@ -969,6 +980,269 @@ TEST_F(holder_death, blocked_waiter_gets_eownerdead)
 	ASSERT_TRUE(end_holder(self, variant->how));
 	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
 	EXPECT_EQ(-EOWNERDEAD, *res);
+}
+
+/*
+ * A process that gets the lock over a socket after the death releases it:
+ * an abandoned Lock is freed, and a release hands no death on, so the next
+ * acquirer is not told.  A dead holder's RLock is free already: another
+ * process cannot release it, and the next acquirer is still told.
+ */
+static int release_received(const int *handles, void *arg)
+{
+	const struct lock_ops *ops = arg;
+
+	return ops->release(handles[0]);
+}
+
+TEST_F(holder_death, release_by_another_process)
+{
+	const struct lock_ops *ops = variant->ops;
+	int *res = &self->b->res[1];
+	struct syncmgr_state st;
+	int sv[2];
+	pid_t pid;
+
+	ASSERT_TRUE(end_holder(self, variant->how));
+	ASSERT_EQ(0, unix_pair(sv));
+	pid = spawn_remote(sv[1], 1, release_received, (void *)ops, res);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, sm_send_handles(sv[0], &self->lock, 1));
+	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
+	close(sv[0]);
+	close(sv[1]);
+	ASSERT_EQ(0, state_poisoned(self->lock, &st));
+	EXPECT_EQ(0U, st.value);
+	EXPECT_EQ(0U, st.owner);
+	if (ops == &lock_ops) {
+		EXPECT_EQ(0, *res);
+		EXPECT_EQ(0U, st.status);
+		EXPECT_EQ(-EPERM, ops->release(self->lock));
+		EXPECT_EQ(0, ops->acquire(self->lock, 0));
+	} else {
+		EXPECT_EQ(-EPERM, *res);
+		EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
+		EXPECT_EQ(-EOWNERDEAD, ops->acquire(self->lock, 0));
+	}
+	EXPECT_EQ(0, ops->release(self->lock));
+}
+
+/*
+ * A process that gets the lock over a socket after the death and acquires
+ * it without a deadline: it gets it at once, told, and holds it as its
+ * own (STATE's owner); exiting still holding it, it dies in turn.
+ */
+static int take_over_and_exit(const int *handles, void *arg)
+{
+	const struct lock_ops *ops = arg;
+	struct syncmgr_state st;
+	int ret = ops->acquire(handles[0], SM_FOREVER);
+
+	if (ret != -EOWNERDEAD)
+		return ret;
+	if (sm_state(handles[0], &st) || st.value != 1 ||
+	    st.owner != (__u32)getpid() || st.status)
+		return -EPROTO;
+	return ret;
+}
+
+TEST_F(holder_death, newcomer_takes_it_over_at_once)
+{
+	const struct lock_ops *ops = variant->ops;
+	int *res = &self->b->res[1];
+	struct syncmgr_state st;
+	int sv[2];
+	pid_t pid;
+
+	ASSERT_TRUE(end_holder(self, variant->how));
+	ASSERT_EQ(0, unix_pair(sv));
+	pid = spawn_remote(sv[1], 1, take_over_and_exit, (void *)ops, res);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(1, sm_send_handles(sv[0], &self->lock, 1));
+	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_EQ(-EOWNERDEAD, *res);
+	ASSERT_EQ(0, state_poisoned(self->lock, &st));
+	EXPECT_EQ(ops == &lock_ops ? 1U : 0U, st.value);
+	EXPECT_EQ(0U, st.owner);
+	EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
+	EXPECT_EQ(-EOWNERDEAD, ops->acquire(self->lock, 0));
+	EXPECT_EQ(0, ops->release(self->lock));
+}
+
+/*
+ * Two processes blocked at the death: the first gets the lock, told; the
+ * second gets it from the first's release, in the ordinary way.
+ */
+struct queued {
+	const struct lock_ops *ops;
+	int lock;
+	int idx;
+	struct board *b;
+	int *let_go;
+};
+
+static int acquire_then_release_on_word(void *arg)
+{
+	const struct queued *q = arg;
+	int ret = q->ops->acquire(q->lock, SM_FOREVER);
+	int rel;
+
+	if (ret && ret != -EOWNERDEAD)
+		return ret;
+	q->b->order[__atomic_fetch_add(&q->b->got, 1, __ATOMIC_SEQ_CST)] =
+		q->idx;
+	wait_flag(q->let_go);
+	rel = q->ops->release(q->lock);
+	return rel ? INT_MIN + 1 : ret;
+}
+
+TEST_F(holder_death, blocked_waiters_are_served_in_fifo_order)
+{
+	const struct lock_ops *ops = variant->ops;
+	int *let_go = shared_mem(sizeof(*let_go));
+	struct syncmgr_state st;
+	pid_t pid[2];
+
+	ASSERT_NE(NULL, let_go);
+	*let_go = 0;
+	for (int i = 0; i < 2; i++) {
+		struct queued q = { ops, self->lock, i, self->b, let_go };
+
+		pid[i] = spawn(acquire_then_release_on_word, &q,
+			       &self->b->res[1 + i]);
+		ASSERT_LT(0, pid[i]);
+		ASSERT_TRUE(wait_waiters(self->lock, i + 1));
+	}
+	ASSERT_TRUE(end_holder(self, variant->how));
+	/* The first holds it now; the second is still queued. */
+	ASSERT_EQ(0, state_poisoned(self->lock, &st));
+	EXPECT_EQ(1U, st.value);
+	EXPECT_EQ((__u32)pid[0], st.owner);
+	EXPECT_EQ(1U, st.waiters);
+	EXPECT_EQ(0U, st.status);
+	ASSERT_TRUE(counter_reaches(&self->b->got, 1));
+	sleep_ms(BLOCKED_MS);
+	EXPECT_EQ(1, __atomic_load_n(&self->b->got, __ATOMIC_SEQ_CST));
+	flag_set(let_go);
+	EXPECT_EQ(0, wait_child(pid[0], WAKE_MS));
+	EXPECT_EQ(0, wait_child(pid[1], WAKE_MS));
+	EXPECT_EQ(-EOWNERDEAD, self->b->res[1]);
+	EXPECT_EQ(0, self->b->res[2]);
+	EXPECT_EQ(2, self->b->got);
+	EXPECT_EQ(0, self->b->order[0]);
+	EXPECT_EQ(1, self->b->order[1]);
+	EXPECT_EQ(0, ops->acquire(self->lock, 0));
+	EXPECT_EQ(0, ops->release(self->lock));
+}
+
+/* poll() blocked on the held lock wakes when its holder dies. */
+TEST_F(holder_death, blocked_poll_wakes_at_the_death)
+{
+	int *res = &self->b->res[1];
+	pid_t pid;
+
+	pid = spawn(poll_in_long, &self->lock, res);
+	ASSERT_LT(0, pid);
+	EXPECT_TRUE(still_running(pid, BLOCKED_MS));
+	ASSERT_TRUE(end_holder(self, variant->how));
+	EXPECT_EQ(0, wait_child(pid, WAKE_MS));
+	EXPECT_TRUE(*res > 0 && (*res & POLLIN)) {
+		TH_LOG("poll returned %d", *res);
+	}
+}
+
+/*
+ * A Condition over a Lock.  A waiter whose wait ends without a notify
+ * (here a signal) while the Lock is abandoned takes it back at once, as
+ * any acquirer would, told: it does not wait for a release no one owes.
+ */
+static int cond_wait_then_release(void *arg)
+{
+	int cond = *(int *)arg;
+	int ret;
+
+	if (install_handler(SIGUSR1, false))
+		return -ENOSYS;
+	ret = sm_cond_acquire(cond, SM_FOREVER);
+	if (ret)
+		return ret;
+	ret = sm_cond_wait(cond, SM_FOREVER);
+	/* Back with the lock held, whatever the wait returned. */
+	return sm_cond_release(cond) ? INT_MIN + 1 : ret;
+}
+
+TEST(condition_waiter_takes_over_an_abandoned_lock)
+{
+	struct board *b = board_new();
+	int lock = sm_lock_create(0);
+	int cond = sm_cond_create(lock, 0);
+	struct holder h = { &lock_ops, lock, b };
+	struct syncmgr_state st;
+	pid_t waiter, holder;
+
+	ASSERT_NE(NULL, b);
+	ASSERT_LE(0, lock);
+	ASSERT_LE(0, cond);
+	waiter = spawn(cond_wait_then_release, &cond, &b->res[0]);
+	ASSERT_LT(0, waiter);
+	ASSERT_TRUE(wait_waiters(cond, 1));
+	holder = spawn(hold_until_go, &h, &b->res[1]);
+	ASSERT_LT(0, holder);
+	ASSERT_TRUE(counter_reaches(&b->ready, 1));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
+	EXPECT_EQ((__u32)holder, st.owner);
+	ASSERT_EQ(0, kill_child(holder));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
+	EXPECT_EQ(1U, st.value);
+	EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
+
+	ASSERT_EQ(0, kill(waiter, SIGUSR1));
+	EXPECT_EQ(0, wait_child(waiter, WAKE_MS));
+	EXPECT_EQ(-EOWNERDEAD, b->res[0]);
+	ASSERT_EQ(0, state_poisoned(lock, &st));
+	EXPECT_EQ(0U, st.value);
+	EXPECT_EQ(0U, st.status);
+	close(cond);
+	close(lock);
+}
+
+/*
+ * Waiting on a Condition lets go of its Lock as a release does (a Lock is
+ * "held" when locked, by anyone, as Python's _is_owned says): an abandoned
+ * Lock's mark goes with it, and the wait takes the lock back untold.
+ */
+TEST(condition_wait_lets_go_of_an_abandoned_lock)
+{
+	struct board *b = board_new();
+	int lock = sm_lock_create(0);
+	int cond = sm_cond_create(lock, 0);
+	struct holder h = { &lock_ops, lock, b };
+	struct syncmgr_state st;
+	pid_t holder;
+
+	ASSERT_NE(NULL, b);
+	ASSERT_LE(0, lock);
+	ASSERT_LE(0, cond);
+	holder = spawn(hold_until_go, &h, &b->res[0]);
+	ASSERT_LT(0, holder);
+	ASSERT_TRUE(counter_reaches(&b->ready, 1));
+	ASSERT_EQ(0, kill_child(holder));
+	ASSERT_EQ(0, state_poisoned(cond, &st));
+	EXPECT_EQ(1U, st.value);
+	EXPECT_EQ((__u32)SYNCMGR_STATE_OWNER_DIED, st.status);
+
+	EXPECT_EQ(-ETIMEDOUT, sm_cond_wait(cond, 0));
+	ASSERT_EQ(0, state_poisoned(lock, &st));
+	EXPECT_EQ(1U, st.value);
+	EXPECT_EQ((__u32)getpid(), st.owner);
+	EXPECT_EQ(0U, st.status);
+	EXPECT_EQ(0, sm_lock_release(lock));
+	EXPECT_EQ(0, sm_lock_acquire(lock, 0));
+	EXPECT_EQ(0, sm_lock_release(lock));
+	close(cond);
+	close(lock);
 }
 
 /* ------------------------------------------------ holders that exec */
@@ -1062,11 +1336,16 @@ static void held_across_exec(struct __test_metadata *_metadata,
 	/* The RLock's blocked waiter is woken and told. */
 	EXPECT_EQ(0, wait_child(waiter, WAKE_MS));
 	EXPECT_EQ(-EOWNERDEAD, b->res[1]);
-	/* The Lock is released and the next acquirer told. */
+	/* The Lock is abandoned: locked by no one, the next acquirer told. */
 	EXPECT_TRUE(owner_died_within(e.lock, WAKE_MS));
 	ASSERT_EQ(0, state_poisoned(e.lock, &st));
-	EXPECT_EQ(0U, st.value);
+	EXPECT_EQ(1U, st.value);
+	EXPECT_EQ(0U, st.owner);
+	EXPECT_EQ(POLLIN, poll_one(e.lock, POLLIN, 0) & POLLIN);
 	EXPECT_EQ(-EOWNERDEAD, sm_lock_acquire(e.lock, 0));
+	ASSERT_EQ(0, state_poisoned(e.lock, &st));
+	EXPECT_EQ((__u32)getpid(), st.owner);
+	EXPECT_EQ(0U, st.status);
 	EXPECT_EQ(0, sm_lock_release(e.lock));
 	EXPECT_EQ(0, kill_child(holder));
 	close(p[0]);
