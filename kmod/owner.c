@@ -21,13 +21,15 @@
  * 6.1 exports no task-exit or exec notifier; the sched_process_exit and
  * sched_process_exec tracepoints are seen instead.  Their probes run with
  * preemption disabled, so they do O(1) work under a raw spinlock only:
- * unhash the record, mark it dead, and hand it on.  The releasing, which
+ * unhash the record, mark it dead, and hand it on.  The releasing (each
+ * object held is told its holder died: an RLock is released, a Lock with
+ * no waiter is left abandoned, locked and marked; see lock.c), which
  * takes the objects' spinlock_t locks (sleeping locks on PREEMPT_RT) and
  * is as long as the list, runs in process context with cond_resched():
  *  - at exit, in the exiting task itself, by a task work: do_exit() runs
  *    it in exit_task_work(), after the probe and before exit_notify(), so
  *    by the time a parent reaps the holder, or a thread's joiner's pid is
- *    free for reuse, everything it held is released, as before;
+ *    free for reuse, everything it held has been handed on or marked;
  *  - at exec, by a work item (the execing task must not be made to wait).
  * In the window between the probe and the release, syncmgr_owner_gone()
  * already says the owner is gone (it is marked dead, or exiting), so an
@@ -240,7 +242,8 @@ pid_t syncmgr_owner_pid(struct syncmgr_owner *o)
 }
 
 /*
- * Release everything o holds, telling each family its holder died.
+ * Let go of everything o holds, telling each family its holder died (what
+ * that means is the family's: owner_died).
  * Process context: the objects' locks may sleep (PREEMPT_RT), and the list
  * may be long.
  */
