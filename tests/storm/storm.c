@@ -1849,7 +1849,10 @@ static void final_data(void)
 	for (int i = 0; i < 2 * n; i++) {
 		if (out[i].type != SYNCMGR_VAL_HANDLE)
 			continue;
-		if (sm_type(out[i].handle) == SYNCMGR_TYPE_LIST)
+		/* dict['lh'] may hold the handle-list, whose [0] is no Lock. */
+		if (i % 2 && out[i - 1].type == SYNCMGR_VAL_STR &&
+		    out[i - 1].buf.len == 4 &&
+		    !memcmp(out[i - 1].buf.ptr, "nest", 4))
 			check_nested_lock(out[i].handle);
 		close(out[i].handle);
 	}
