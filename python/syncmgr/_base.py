@@ -36,6 +36,10 @@ class SyncObject:
     _type_code = 0
 
     def _init_fd(self, fd):
+        """Own the fd a libsync *_create() returned (or raise its error).
+        Creation opens /dev/syncmgr: ENOENT there means no module."""
+        if fd < 0 and -fd in _DEVICE_ERRNOS:
+            raise _lib.device_error(-fd)
         object.__setattr__(self, '_fd', check(fd, type(self).__name__))
 
     def __del__(self):
@@ -75,30 +79,48 @@ class SyncObject:
     def __reduce__(self):
         return _rebuild, (type(self),) + reference(self._fd) + (self._extra(),)
 
+    # sm_id through the class: a Namespace's own public names are its data
     def __eq__(self, other):
         if not isinstance(other, SyncObject):
             return NotImplemented
-        return self.sm_id == other.sm_id
+        return _sm_id(self) == _sm_id(other)
 
     def __hash__(self):
-        return hash(self.sm_id)
+        return hash(_sm_id(self))
 
     def __repr__(self):
-        return '<%s.%s object, fd=%d>' % (__package__, type(self).__name__,
-                                          self._fd)
+        return '<%s object, fd=%d>' % (qualname(self), self._fd)
+
+
+_sm_id = SyncObject.sm_id.fget
+_DEVICE_ERRNOS = (errno.ENOENT, errno.ENXIO, errno.ENODEV)
+
+
+def qualname(obj):
+    """'syncmgr.Lock' for a syncmgr.Lock: the name the package exports,
+    as threading's reprs name threading.Event (a subclass: its own)."""
+    cls = type(obj)
+    mod = cls.__module__
+    if mod.startswith(__package__ + '._'):
+        mod = __package__
+    return '%s.%s' % (mod, cls.__qualname__)
 
 
 def from_fd(fd, extra=None, cls=None):
     """The syncmgr object owning a new fd (its class from the kernel)."""
-    if cls is None:
-        t = lib.sm_type(fd)
-        if t < 0:
-            os.close(fd)
-            check(t)
-        cls = _CLASSES[t]
-    obj = cls.__new__(cls)
+    try:
+        if cls is None:
+            t = check(lib.sm_type(fd))
+            cls = _CLASSES.get(t)
+            if cls is None:
+                raise TypeError('unknown syncmgr object type %d (a newer '
+                                'module than this package?)' % t)
+        obj = cls.__new__(cls)
+    except BaseException:
+        os.close(fd)     # nobody owns it yet
+        raise
     object.__setattr__(obj, '_fd', fd)
-    obj._setup(extra)
+    obj._setup(extra)    # from here obj owns the fd (closed by __del__)
     return obj
 
 
@@ -119,6 +141,9 @@ def reference(fd):
 def open_reference(kind, ref):
     if kind == 'token':
         fd = lib.sm_open_token(ref, 0)
+        if fd < 0 and -fd in _DEVICE_ERRNOS and not os.path.exists(
+                _lib.DEVICE):
+            raise _lib.device_error(-fd)
         if fd == -errno.ENOENT:
             raise ReferenceError('the syncmgr object is gone: its sender '
                                  'closed the last handle before this '

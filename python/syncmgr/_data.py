@@ -7,8 +7,8 @@ import queue as _queue
 
 from . import _lib
 from ._lib import (lib, raw, check, call_until, call_out, deadline, value,
-                   values, decode, SmValue, SmSlice)
-from ._lib import FOREVER, IN0, IN1, OUT0, give, take
+                   values, decode, decode_all, SmValue, SmSlice)
+from ._lib import FOREVER, TOO_LONG, IN0, IN1, OUT0, give, take, too_long
 from ._base import SyncObject, register
 
 __all__ = ['Queue', 'JoinableQueue', 'Value', 'Array', 'Dict', 'List',
@@ -84,7 +84,8 @@ class Queue(SyncObject):
     __slots__ = ()
 
     def __init__(self, maxsize=0):
-        self._init_fd(lib.sm_queue_create(max(0, maxsize), 0))
+        self._init_fd(lib.sm_queue_create(
+            _lib.u32(max(0, maxsize), 'a syncmgr Queue\'s maxsize'), 0))
 
     @staticmethod
     def _timeout(block, timeout):
@@ -114,12 +115,16 @@ class Queue(SyncObject):
         if timeout is not None and timeout < 0 and self.maxsize == 0:
             timeout = None   # queue.Queue checks it only when bounded
         t = self._timeout(block, timeout)
+        d = None
         if t == 0:
             ret = lib.sm_queue_put_nowait(self._fd, ctypes.byref(v))
         else:
+            d = deadline(t)
             ret = call_until(lib.sm_queue_put_until, self._fd,
-                             ctypes.byref(v), deadline(t))
+                             ctypes.byref(v), d)
         if ret in (-errno.EAGAIN, -errno.ETIMEDOUT):
+            if d is TOO_LONG:
+                raise too_long()     # as queue.Queue: only if it would wait
             raise _queue.Full
         check(ret, 'put')
 
@@ -139,6 +144,8 @@ class Queue(SyncObject):
                     ret = s.again(ret, _q_get_until, fd, s.po, d, until=True)
             if ret < 0:
                 if ret == _EAGAIN or ret == _ETIMEDOUT:
+                    if t != 0 and d is TOO_LONG:
+                        raise too_long()
                     raise _queue.Empty
                 check(ret, 'get')
             return s.get(OUT0)
@@ -162,7 +169,7 @@ class Queue(SyncObject):
 
     @property
     def maxsize(self):
-        return check(lib.sm_queue_maxsize(self._fd))
+        return self._state().max    # whole: sm_queue_maxsize() clamps it
 
     def task_done(self):
         ret = lib.sm_queue_task_done(self._fd)
@@ -173,8 +180,11 @@ class Queue(SyncObject):
     def join(self, timeout=None):
         """Blocks until every item put was marked done (timeout: seconds,
         an extension: returns False when it ran out)."""
-        ret = call_until(lib.sm_queue_join_until, self._fd, deadline(timeout))
+        d = deadline(timeout)
+        ret = call_until(lib.sm_queue_join_until, self._fd, d)
         if ret == -errno.ETIMEDOUT:
+            if d is TOO_LONG:
+                raise too_long()
             return False
         check(ret, 'join')
         return None if timeout is None else True
@@ -192,7 +202,12 @@ class Value(SyncObject):
     def __init__(self, typecode, value_=None, lock=True):
         keep = []
         v = value(value_, keep)
-        tc = typecode if isinstance(typecode, int) else _typecode_int(typecode)
+        if isinstance(typecode, int):
+            tc = typecode
+            if not _lib.INT_MIN <= tc <= _lib.INT_MAX:
+                raise OverflowError('an int typecode must fit a C int')
+        else:
+            tc = _typecode_int(typecode)
         self._init_fd(lib.sm_value_create(tc, ctypes.byref(v), 0))
 
     def get(self):
@@ -234,6 +249,12 @@ class Value(SyncObject):
             ret = lib.sm_value_add_double(self._fd, delta, ctypes.byref(old))
             kind = old
         else:
+            if not _lib._INT64_MIN <= delta <= _lib._INT64_MAX:
+                # never truncated to 64 bits: a float value takes it as a
+                # float, an int64 one would overflow
+                if isinstance(self.get(), float):
+                    return self.add(float(delta))
+                raise OverflowError('int64 overflow')
             old = ctypes.c_int64()
             ret = lib.sm_value_add(self._fd, delta, ctypes.byref(old))
             if ret == -errno.EINVAL:   # a float value: add as float
@@ -256,6 +277,15 @@ class Value(SyncObject):
 
     def __repr__(self):
         return '%s(%r, %r)' % (type(self).__name__, self.typecode, self.get())
+
+    def _getvalue(self):
+        """A local copy: the manager's own Value(typecode, value), as its
+        proxy's _getvalue() and copy.deepcopy() return."""
+        from multiprocessing.managers import Value as LocalValue
+        return LocalValue(self.typecode, self.get())
+
+    def __deepcopy__(self, memo):
+        return self._getvalue()
 
 
 _TYPECODES = {}
@@ -289,12 +319,14 @@ class Array(SyncObject):
                              'L, q, Q, f or d)')
         if isinstance(sequence, int):
             sequence = [0] * sequence
-        seq = list(sequence)
+        seq = _numbers(list(sequence))
         keep = []
         vals = values(seq, keep)
         ret = lib.sm_array_create(ord(typecode), vals if seq else None,
                                   len(seq), 0)
-        self._init_fd(_array_err(ret, 'Array'))
+        if ret < 0 and ret != -errno.ENOENT:   # ENOENT: no device
+            _array_err(ret, 'Array')
+        self._init_fd(ret)
 
     @property
     def typecode(self):
@@ -311,7 +343,7 @@ class Array(SyncObject):
             out = (SmValue * n)()
             got = _array_err(lib.sm_array_get_slice(self._fd, ctypes.byref(s),
                                                     out, n), 'get')
-            return [decode(out[k]) for k in range(got)]
+            return decode_all(out, got)
         if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
             i = _index(i)
         s = take()
@@ -325,6 +357,8 @@ class Array(SyncObject):
             give(s)
 
     def __setitem__(self, i, v):
+        if type(v) is int and not _lib._INT64_MIN <= v <= _lib._INT64_MAX:
+            _numbers([v])
         if type(i) is int and -_I64_MAX <= i <= _I64_MAX:
             s = take()
             try:
@@ -338,7 +372,7 @@ class Array(SyncObject):
             return
         keep = []
         if isinstance(i, slice):
-            seq = list(v)
+            seq = _numbers(list(v))
             s, n = _slice(i, len(self))
             if len(seq) != n:
                 raise ValueError('a syncmgr Array has a fixed length: the '
@@ -358,16 +392,37 @@ class Array(SyncObject):
     def add(self, i, delta):
         """Atomically self[i] += delta (integer typecodes); the old value."""
         old = ctypes.c_int64()
-        _array_err(lib.sm_array_add(self._fd, _index(i), delta,
+        _array_err(lib.sm_array_add(self._fd, _index(i), _lib.i64(delta),
                                     ctypes.byref(old)), 'add')
         return old.value
 
     def compare_and_swap(self, i, expected, new):
-        ret = lib.sm_array_cas(self._fd, _index(i), expected, new, None)
+        ret = lib.sm_array_cas(self._fd, _index(i), _lib.i64(expected),
+                               _lib.i64(new), None)
         return bool(_array_err(ret, 'compare_and_swap'))
 
     def __repr__(self):
         return 'Array(%r, %r)' % (self.typecode, self[:])
+
+    def _getvalue(self):
+        """A local copy: an array.array, as the manager's Array proxy's
+        _getvalue() and copy.deepcopy() return."""
+        import array
+        return array.array(self.typecode, self[:])
+
+    def __deepcopy__(self, memo):
+        return self._getvalue()
+
+
+def _numbers(seq):
+    """seq, after checking that no int in it is beyond 64 bits: it would go
+    as a pickled blob, which an Array refuses with a TypeError, where
+    array.array raises OverflowError."""
+    for x in seq:
+        if type(x) is int and not _lib._INT64_MIN <= x <= _lib._INT64_MAX:
+            raise OverflowError('int %d does not fit an Array element (64 '
+                                'bits at most)' % x)
+    return seq
 
 
 def _index(i):
@@ -393,7 +448,7 @@ def _slice(sl, length):
     step = 1 if sl.step is None else sl.step.__index__()
     if step == 0:
         raise ValueError('slice step cannot be zero')
-    s.step = step
+    s.step = _clamp(step)   # as Python's slices: no step goes past the ends
     if sl.start is None:
         s.flags |= _lib.DATA_NO_START
     else:
@@ -486,13 +541,13 @@ class Dict(SyncObject):
         return obj
 
     def popitem(self):
-        k, v = SmValue(), SmValue()
-        ret = call_out(lib.sm_dict_popitem, self._fd, ctypes.byref(k),
-                       ctypes.byref(v))
+        kv = (SmValue * 2)()
+        ret = call_out(lib.sm_dict_popitem, self._fd, ctypes.byref(kv[0]),
+                       ctypes.byref(kv[1]))
         if ret == -errno.ENOENT:
             raise KeyError('popitem(): dictionary is empty')
         check(ret, 'popitem')
-        return decode(k), decode(v)
+        return tuple(decode_all(kv, 2))
 
     def setdefault(self, key, default=None):
         keep = []
@@ -526,6 +581,15 @@ class Dict(SyncObject):
         """A plain dict, as the manager's dict proxy's copy() returns."""
         return dict(self.items())
 
+    def _getvalue(self):
+        """A local copy (a dict), as the manager's proxy's _getvalue() and
+        copy.deepcopy() return; copy.copy() gives another handle of the
+        same dict, as it gives another proxy of the same referent."""
+        return dict(self.items())
+
+    def __deepcopy__(self, memo):
+        return self._getvalue()
+
     def _iter(self, what):
         cursor = ctypes.c_uint64(0)
         per = 2 if what == _lib.DICT_KEYS | _lib.DICT_VALUES else 1
@@ -536,11 +600,11 @@ class Dict(SyncObject):
             got = call_out(lib.sm_dict_iter, self._fd, what,
                            ctypes.byref(cursor), out, n)
             check(got, 'iter')
+            page = decode_all(out, got * per)
             if per == 2:
-                res += [(decode(out[2 * k]), decode(out[2 * k + 1]))
-                        for k in range(got)]
+                res += zip(page[::2], page[1::2])
             else:
-                res += [decode(out[k]) for k in range(got)]
+                res += page
             if got == 0 or cursor.value == 0:
                 return res
 
@@ -578,7 +642,11 @@ def _data_err(ret, what):
 @register(_lib.TYPE_NAMESPACE)
 class Namespace(SyncObject):
     """The manager's Namespace: attributes shared between processes; names
-    starting with '_' stay local to this handle, as the proxy's do."""
+    starting with '_' stay local to this handle, as the proxy's do.  Every
+    other name is data, also those of SyncObject's methods (the manager's
+    proxy has no public attribute of its own): ns.close = 1 stores 1, and
+    this handle's own calls are reached through the class:
+    SyncObject.close(ns), SyncObject.fileno(ns), SyncObject.sm_id.fget(ns)."""
     __slots__ = ('__dict__',)
 
     def __init__(self, **kw):
@@ -593,7 +661,7 @@ class Namespace(SyncObject):
         # 1270 vs 956 ns on the host, libsync stubbed).  No __getattr__
         # beside this either: with both, CPython calls this through a new
         # bound method each time.
-        if name[:1] != '_' and name not in _NS_OWN:
+        if name[:1] != '_':
             fd = _fd_of(self)
             s = take()
             try:
@@ -622,15 +690,25 @@ class Namespace(SyncObject):
     def __dir__(self):
         return Dict.keys(self)
 
-    def __repr__(self):
-        items = Dict.items(self)
-        return 'Namespace(%s)' % ', '.join('%s=%r' % kv for kv in items)
+    def __repr__(self):     # as the manager's Namespace: sorted
+        items = sorted('%s=%r' % kv for kv in Dict.items(self)
+                       if not str(kv[0]).startswith('_'))
+        return 'Namespace(%s)' % ', '.join(items)
+
+    def _getvalue(self):
+        """A local copy: the manager's own Namespace (a SimpleNamespace-like
+        object with the same sorted repr), as its proxy's _getvalue() and
+        copy.deepcopy() return."""
+        from multiprocessing.managers import Namespace as LocalNamespace
+        return LocalNamespace(**dict(Dict.items(self)))
+
+    def __deepcopy__(self, memo):
+        return self._getvalue()
 
     _key_error = Dict._key_error
     _iter = Dict._iter
 
 
-_NS_OWN = frozenset(dir(Namespace))   # its methods and properties stay its own
 _fd_of = SyncObject._fd.__get__
 
 
@@ -671,7 +749,10 @@ class List(SyncObject):
         return self
 
     def __imul__(self, n):
-        check(lib.sm_list_repeat(self._fd, n.__index__()))
+        n = n.__index__()
+        if not -_I64_MAX <= n <= _I64_MAX:
+            raise OverflowError("cannot fit 'int' into an index-sized integer")
+        check(lib.sm_list_repeat(self._fd, n))
         return self
 
     def __add__(self, other):
@@ -721,6 +802,7 @@ class List(SyncObject):
         n = len(range(start, stop, step))
         if n == 0:
             return []
+        step = _clamp(step)     # n > 0: only the first element is past it
         s = SmSlice(start, stop, step, 0)
         if step < 0 and stop == -1:
             s.stop, s.flags = 0, _lib.DATA_NO_STOP
@@ -733,7 +815,7 @@ class List(SyncObject):
             _list_err(got)
             if got == 0:
                 break
-            res += [decode(out[k]) for k in range(got)]
+            res += decode_all(out, got)
             s.start = start + len(res) * step
         return res
 
@@ -819,6 +901,14 @@ class List(SyncObject):
 
     def copy(self):
         return self[:]
+
+    def _getvalue(self):
+        """A local copy (a list), as the manager's proxy's _getvalue() and
+        copy.deepcopy() return; copy.copy() gives another handle."""
+        return self[:]
+
+    def __deepcopy__(self, memo):
+        return self._getvalue()
 
     def __iter__(self):
         return iter(self[:])

@@ -228,10 +228,24 @@ def oserror(ret, what=''):
                        'one file descriptor; RLIMIT_NOFILE is %d, hard limit '
                        '%d: raise it with `ulimit -n` or resource.setrlimit)'
                        % (soft, hard))
-    if code == errno.ENOENT and what == 'device':
-        return OSError(code, '/dev/syncmgr is missing: is the syncmgr module '
-                       'loaded (modprobe syncmgr)?')
+    if what == 'device' and code in (errno.ENOENT, errno.ENXIO, errno.ENODEV):
+        return device_error(code)
     return OSError(code, os.strerror(code) + (' (%s)' % what if what else ''))
+
+
+DEVICE = '/dev/syncmgr'     # libsync's SM_DEVICE: only for messages
+
+
+def device_error(code=errno.ENOENT):
+    """The error of a first object creation that could not open the device:
+    an OSError of that errno (ENOENT: a FileNotFoundError) saying what to
+    do, not a bare 'No such file or directory'."""
+    if code == errno.ENOENT:
+        why = '%s is missing' % DEVICE
+    else:
+        why = '%s has no driver (%s)' % (DEVICE, os.strerror(code))
+    return OSError(code, '%s: load the syncmgr kernel module (modprobe '
+                   'syncmgr, or insmod syncmgr.ko from the source tree)' % why)
 
 
 def check(ret, what=''):
@@ -260,14 +274,45 @@ FOREVER = ctypes.c_uint64(SM_DEADLINE_FOREVER)
 _NOW = ctypes.c_uint64(0)
 
 
+# Beyond threading.TIMEOUT_MAX (seconds) threading raises OverflowError, and
+# then the nanoseconds would no longer fit libsync's int64: never wrapped.
+TIMEOUT_MAX = threading.TIMEOUT_MAX
+# The deadline of such a timeout: it is already past (0, as _NOW), so the
+# call is a try that does not block.  A wait that would have blocked then
+# raises too_long() instead of timing out (the caller compares with `is`),
+# so that, as in threading, a too long timeout is an error only for a call
+# that would wait: Event.wait(1e10) on a set Event returns True.
+TOO_LONG = ctypes.c_uint64(0)
+
+
+def too_long():
+    return OverflowError('timeout value is too large')
+
+
 def deadline(timeout):
     """An absolute CLOCK_MONOTONIC deadline (a c_uint64) for a timeout in
-    seconds (None: forever; <= 0: now)."""
+    seconds (None: forever; <= 0: now; beyond TIMEOUT_MAX: TOO_LONG; NaN:
+    ValueError, as threading)."""
     if timeout is None:
         return FOREVER
     if timeout <= 0:
         return _NOW
+    if timeout > TIMEOUT_MAX:
+        return TOO_LONG
+    if timeout != timeout:
+        raise ValueError('Invalid value NaN (not a number)')
     return ctypes.c_uint64(lib.sm_deadline(int(timeout * 1e9)))
+
+
+def timeout_ns(timeout):
+    """A relative timeout in seconds as the int64 nanoseconds libsync
+    stores (a Barrier's default timeout): at least 1; OverflowError beyond
+    TIMEOUT_MAX, ValueError for NaN."""
+    if timeout != timeout:
+        raise ValueError('Invalid value NaN (not a number)')
+    if timeout > TIMEOUT_MAX:
+        raise too_long()
+    return max(1, int(timeout * 1e9))
 
 
 def call_until(fn, *args):
@@ -288,13 +333,39 @@ def waited(ret, fn, fd, d, what):
     if ret == -errno.EINTR:
         ret = call_until(fn, fd, d)
     if ret == -errno.ETIMEDOUT:
+        if d is TOO_LONG:
+            raise too_long()
         return False
     check(ret, what)
     return True
 
 
-# --- typed values -----------------------------------------------------------------
+# --- narrowing ---------------------------------------------------------------------
+# ctypes converts a Python int to a C integer by truncating it, silently:
+# every int that goes to libsync as a C integer goes through one of these.
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+U32_MAX = (1 << 32) - 1
+INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
+
+
+def u32(n, what):
+    """n (an index) as a C unsigned int, else OverflowError."""
+    n = n.__index__()
+    if not 0 <= n <= U32_MAX:
+        raise OverflowError('%s must be between 0 and 2**32 - 1, not %d'
+                            % (what, n))
+    return n
+
+
+def i64(n, what='value'):
+    """n (an index) as a C int64, else OverflowError."""
+    n = n.__index__()
+    if not _INT64_MIN <= n <= _INT64_MAX:
+        raise OverflowError('%s does not fit in 64 bits: %d' % (what, n))
+    return n
+
+
+# --- typed values -----------------------------------------------------------------
 
 
 _SyncObject = None
@@ -329,6 +400,8 @@ def encode(obj, v, keep):
         else:
             data = obj
             v.type = VAL_BYTES
+        if len(data) > U32_MAX:
+            raise _too_big(data)
         keep.append(data)
         v.buf.ptr = _cast(data, _c_void_p)
         v.buf.len = len(data)
@@ -343,11 +416,19 @@ def encode(obj, v, keep):
 
 def _blob(obj, v, keep):
     data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+    if len(data) > U32_MAX:
+        raise _too_big(data)
     keep.append(data)
     v.type = VAL_BLOB
     v.buf.ptr = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p)
     v.buf.len = len(data)
     return v
+
+
+def _too_big(data):
+    # struct sm_value's length is 32-bit: never a truncated payload
+    return OverflowError('a syncmgr value holds at most 2**32 - 1 bytes, '
+                         'not %d' % len(data))
 
 
 def value(obj, keep):
@@ -384,6 +465,34 @@ def decode(v):
     if t == VAL_BLOB:
         return pickle.loads(data)
     raise ValueError('unknown syncmgr value type %d' % t)
+
+
+def decode_all(vals, n):
+    """The Python objects of vals[0:n] (a page of values out of libsync).
+    Each handle value is a new fd of this process: when one value fails to
+    decode (a blob that does not unpickle), the handles after it are closed
+    before the exception propagates (those before it are owned by their
+    objects already, the failing one by from_fd)."""
+    res = []
+    k = 0
+    try:
+        for k in range(n):
+            res.append(decode(vals[k]))
+    except BaseException:
+        close_handles(vals, k + 1, n)
+        raise
+    return res
+
+
+def close_handles(vals, start, stop):
+    """Close the fds of the handle values in vals[start:stop]."""
+    for k in range(start, stop):
+        if vals[k].type == VAL_HANDLE and vals[k].handle >= 0:
+            try:
+                os.close(vals[k].handle)
+            except OSError:
+                pass
+            vals[k].type = VAL_NONE
 
 
 _tls = threading.local()

@@ -2,19 +2,21 @@
 threading's objects, shared between processes through the kernel."""
 import ctypes
 import errno
+import os
 import pickle
 import threading
 import warnings
 
 from . import _lib
-from ._lib import lib, raw, check, call_until, deadline, waited, FOREVER
-from ._base import SyncObject, register
+from ._lib import (lib, raw, check, call_until, deadline, waited, FOREVER,
+                   TOO_LONG, too_long)
+from ._base import SyncObject, register, qualname
 
 __all__ = ['Lock', 'RLock', 'Semaphore', 'BoundedSemaphore', 'Event',
            'Condition', 'Barrier', 'OwnerDiedWarning']
 
 _EINTR, _ETIMEDOUT, _EPERM = -errno.EINTR, -errno.ETIMEDOUT, -errno.EPERM
-_U32_MAX = (1 << 32) - 1      # the kernel's counts are 32-bit
+_U32_MAX = _lib.U32_MAX       # the kernel's counts are 32-bit
 # the hot paths call libsync without argtypes (_lib._Raw): deadlines go as
 # c_uint64 objects; a retry after EINTR goes through call_until, a Python
 # function, so that the signal's handler runs (on its entry) first
@@ -34,6 +36,8 @@ def _acquire_timeout(blocking, timeout):
     """threading.Lock.acquire's argument rules -> seconds or None."""
     if timeout is None:
         timeout = -1
+    if timeout != -1 and timeout > _lib.TIMEOUT_MAX:   # first, as _thread
+        raise too_long()
     if not blocking:
         if timeout != -1:
             raise ValueError("can't specify a timeout for a non-blocking call")
@@ -105,6 +109,13 @@ class _Acquirer(SyncObject):
     def __exit__(self, *exc):
         self.release()
 
+    def _at_fork_reinit(self):
+        """threading calls this in a forked child to make a process-private
+        lock usable again.  This lock is shared: its holder (maybe the
+        parent) still holds it and will release it, so the kernel object is
+        left as it is; only this handle's own state is reset."""
+        _owner_died.pop(id(self), None)
+
     def __del__(self):
         _owner_died.pop(id(self), None)
         SyncObject.__del__(self)
@@ -128,9 +139,22 @@ class Lock(_Acquirer):
     def locked(self):
         return bool(check(lib.sm_lock_locked(self._fd)))
 
-    def __repr__(self):
-        return '<%s.Lock object, fd=%d, %s>' % (
-            __package__, self._fd, 'locked' if self.locked() else 'unlocked')
+    def __repr__(self):     # as _thread.lock's
+        return '<%s %s object at %#x>' % (
+            _maybe(lambda: 'locked' if self.locked() else 'unlocked'),
+            qualname(self), id(self))
+
+    # threading.Condition(lock) uses these when the lock has them; with a
+    # Lock they do what Condition's own defaults do (held by anyone counts
+    # as owned, as a threading.Lock has no owner)
+    def _is_owned(self):
+        return self.locked()
+
+    def _release_save(self):
+        self.release()
+
+    def _acquire_restore(self, _state):
+        self.acquire()
 
 
 @register(_lib.TYPE_RLOCK)
@@ -144,6 +168,67 @@ class RLock(_Acquirer):
     def __init__(self):
         self._init_fd(lib.sm_rlock_create(0))
 
+    # The kernel knows the owner (its thread id, gettid(): threading's
+    # native_id) and the depth: these are _thread.RLock's methods for
+    # threading.Condition (and its own _recursion_count) over that.
+    def _owned_depth(self):
+        """The depth when the calling thread owns the lock, else 0."""
+        st = self._state()
+        if st.value and st.owner == threading.get_native_id():
+            return st.value
+        return 0
+
+    def _is_owned(self):
+        return self._owned_depth() > 0
+
+    def _recursion_count(self):
+        return self._owned_depth()
+
+    def _release_save(self):
+        """Release every level of the calling thread's ownership; the
+        state to give _acquire_restore()."""
+        count = self._owned_depth()
+        if not count:
+            raise RuntimeError('cannot release un-acquired lock')
+        for _ in range(count):
+            self.release()
+        return count, threading.get_ident()
+
+    def _acquire_restore(self, state):
+        count, _owner = state
+        self.acquire()
+        for _ in range(count - 1):    # ours now: these do not block
+            self.acquire()
+
+    def __repr__(self):     # as _thread.RLock's
+        def fmt():
+            st = self._state()
+            return '%s %s object owner=%d count=%d' % (
+                'locked' if st.value else 'unlocked', qualname(self),
+                _thread_ident(st.owner) if st.value else 0, st.value)
+        return '<%s at %#x>' % (
+            _maybe(fmt, lambda e: '%s %s object' % (e, qualname(self))),
+            id(self))
+
+
+def _thread_ident(tid):
+    """threading.get_ident() of this process's thread whose native id is
+    tid, else tid itself (a thread of another process)."""
+    for t in threading.enumerate():
+        if t.native_id == tid and t.ident is not None:
+            return t.ident
+    return tid
+
+
+def _maybe(fmt, failed=None):
+    """fmt() for a repr; for a handle that fails (closed), 'closed' (or
+    failed('closed')) instead."""
+    try:
+        return fmt()
+    except OSError as e:
+        text = 'closed' if e.errno == errno.EBADF else 'error %d' % e.errno
+        return failed(text) if failed else text
+
 
 @register(_lib.TYPE_SEMAPHORE)
 class Semaphore(SyncObject):
@@ -154,7 +239,7 @@ class Semaphore(SyncObject):
         if value < 0:
             raise ValueError('semaphore initial value must be >= 0')
         if value > _U32_MAX:
-            raise self._overflow()
+            raise Semaphore._overflow()
         self._init_fd(self._create(value))
 
     @staticmethod
@@ -192,10 +277,19 @@ class Semaphore(SyncObject):
         self.release()
 
     def get_value(self):
-        """The current count (SyncManager's Semaphore has no such call)."""
-        return check(lib.sm_sem_value(self._fd))
+        """The current count (SyncManager's Semaphore has no such call):
+        the kernel's whole 32-bit count (sm_sem_value() clamps it to a C
+        int)."""
+        return self._state().value
 
     _value = property(get_value)
+
+    def __repr__(self):     # as threading's
+        return '<%s at %#x: %s>' % (qualname(self), id(self),
+                                    _maybe(self._repr_value))
+
+    def _repr_value(self):
+        return 'value=%d' % self.get_value()
 
 
 @register(_lib.TYPE_BOUNDED_SEMAPHORE)
@@ -210,6 +304,10 @@ class BoundedSemaphore(Semaphore):
     @staticmethod
     def _overflow():
         return ValueError('Semaphore released too many times')
+
+    def _repr_value(self):
+        st = self._state()
+        return 'value=%d/%d' % (st.value, st.max)
 
 
 @register(_lib.TYPE_EVENT)
@@ -239,6 +337,11 @@ class Event(SyncObject):
         ret = _event_wait_until(self._fd, d)
         return ret == 0 or waited(ret, _event_wait_until, self._fd, d, 'wait')
 
+    def __repr__(self):     # as threading's
+        return '<%s at %#x: %s>' % (
+            qualname(self), id(self),
+            _maybe(lambda: 'set' if self.is_set() else 'unset'))
+
 
 @register(_lib.TYPE_CONDITION)
 class Condition(_Acquirer):
@@ -266,6 +369,8 @@ class Condition(_Acquirer):
         while True:
             ret = lib.sm_cond_wait_until(self._fd, d)
             if ret != -errno.EINTR:
+                if ret == _ETIMEDOUT and d is TOO_LONG:
+                    raise too_long()    # as threading: the wait would block
                 return self._wait_result(ret)
             # EINTR: the lock is held again and the handler runs at this
             # back edge; then wait on for the rest of the time.
@@ -317,78 +422,160 @@ class Condition(_Acquirer):
     notifyAll = notify_all
 
 
+# --- Barrier actions ---------------------------------------------------------
+# libsync keeps one action per barrier and process (keyed by the object's
+# id), as a C function pointer: any handle of the barrier in this process
+# whose wait arrives last runs it.  So the action and its ctypes thunk
+# belong to the process, not to the handle that brought them: _actions
+# holds them, with how many Barrier handles of that id this process has,
+# and unregisters the action when the last of them closes.  The exception
+# of an action goes, through _tls, to the wait() that ran it, in whatever
+# handle and thread.
+class _Action:
+    __slots__ = ('fn', 'cb', 'handles')
+
+    def __init__(self):
+        self.fn = self.cb = None
+        self.handles = 0
+
+
+_actions = {}
+_actions_lock = threading.RLock()   # reentrant: __del__ may run under it
+_tls = threading.local()
+
+
+def _reinit_actions_lock():
+    global _actions_lock
+    _actions_lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_reinit_actions_lock)
+
+
+def _runner(action):
+    """The C callback running action; its exception waits in _tls for
+    the wait() of this thread, which libsync is inside."""
+    def run(_arg):
+        try:
+            action()
+            return 0
+        except BaseException as e:   # re-raised by wait()
+            _tls.exc = e
+            return -errno.ECANCELED
+    return _lib.ACTION(run)
+
+
 @register(_lib.TYPE_BARRIER)
 class Barrier(SyncObject):
     """threading.Barrier across processes.  The action runs in the process
     of the party that arrives last, as in threading; a Barrier sent to
     another process takes its action along when the action pickles (a
     module-level function), else that process has none and its running it
-    breaks the barrier."""
-    __slots__ = ('_action', '_cb', '_exc', '__dict__')
+    breaks the barrier.  Any handle of the barrier in a process can run
+    the process's action, which lives as long as one of them."""
+    __slots__ = ('_sid', '__dict__')
 
     def __init__(self, parties, action=None, timeout=None):
         if parties < 1:
             raise ValueError('parties must be >= 1')
-        ns = 0 if timeout is None else max(1, int(timeout * 1e9))
+        parties = _lib.u32(parties, 'parties')
+        ns = 0 if timeout is None else _lib.timeout_ns(timeout)
+        self._sid = None
         self._init_fd(lib.sm_barrier_create(
             parties, ns, _lib.SM_BARRIER_ACTION if action is not None else 0))
-        self._set_action(action)
+        self._attach(action)
 
-    def _set_action(self, action):
-        self._action = action
-        self._exc = None
-        if action is None:
-            self._cb = None
+    def _attach(self, action):
+        """Count this handle for its barrier's action in this process, and
+        register action there if the process has none yet."""
+        self._sid = None
+        st = self._state()
+        if not st.flags & _lib.SM_BARRIER_ACTION:
+            return      # never runs an action
+        with _actions_lock:
+            a = _actions.get(st.id)
+            if a is None:
+                a = _actions[st.id] = _Action()
+            a.handles += 1
+            self._sid = st.id
+            if action is not None and a.fn is None:
+                cb = _runner(action)
+                check(lib.sm_barrier_set_action(self._fd, cb, None))
+                a.fn, a.cb = action, cb
+
+    def _detach(self):
+        sid = getattr(self, '_sid', None)
+        if sid is None:
             return
+        self._sid = None
+        with _actions_lock:
+            a = _actions.get(sid)
+            if a is None:
+                return
+            a.handles -= 1
+            if a.handles <= 0:
+                del _actions[sid]
+                if a.cb is not None and self._fd >= 0:
+                    lib.sm_barrier_set_action(self._fd, _lib.ACTION(), None)
 
-        def run(_arg):
-            try:
-                action()
-                return 0
-            except BaseException as e:   # re-raised by wait()
-                self._exc = e
-                return -errno.ECANCELED
-        self._cb = _lib.ACTION(run)
-        check(lib.sm_barrier_set_action(self._fd, self._cb, None))
+    def __del__(self):
+        try:
+            self._detach()
+        except Exception:    # at interpreter exit the globals may be gone
+            pass
+        SyncObject.__del__(self)
+
+    @property
+    def _action(self):
+        """This process's action for the barrier (None: none)."""
+        a = _actions.get(self._sid) if self._sid is not None else None
+        return a.fn if a is not None else None
 
     def _extra(self):
-        if self._action is None:
+        action = self._action
+        if action is None:
             return None
         try:
-            return pickle.dumps(self._action)
+            return pickle.dumps(action)
         except Exception:
             return None
 
     def _setup(self, extra):
-        self._action = self._cb = self._exc = None
+        action = None
         if extra is not None:
             try:
-                self._set_action(pickle.loads(extra))
+                action = pickle.loads(extra)
             except Exception:
                 pass
+        self._attach(action)
 
     def wait(self, timeout=None):
         """As threading.Barrier.wait: the index, or BrokenBarrierError (also
         after a timeout, which breaks the barrier).  An exception raised by
-        the action is raised here in the party that ran it."""
+        the action is raised here in the party that ran it (the barrier is
+        broken: the others get BrokenBarrierError)."""
         if timeout is None:
-            d = deadline(self._default_timeout())
+            ns = self._state().timeout_ns
+            d = deadline(ns / 1e9) if ns else FOREVER
         else:
             d = deadline(timeout)
+        if d is TOO_LONG:
+            # a wait with a past deadline would break the barrier: as
+            # threading, the last party does not wait, the others raise
+            if self.n_waiting + 1 < self.parties:
+                raise too_long()
+            d = FOREVER
+        _tls.exc = None
         ret = call_until(lib.sm_barrier_wait_until, self._fd, d)
+        exc, _tls.exc = _tls.exc, None
         if ret >= 0:
             return ret
-        exc, self._exc = self._exc, None
         if exc is not None:
             raise exc
         if ret in (-errno.EPIPE, -errno.ETIMEDOUT, -errno.ENOEXEC,
                    -errno.ECANCELED):
             raise threading.BrokenBarrierError
         check(ret, 'wait')
-
-    def _default_timeout(self):
-        ns = self._state().timeout_ns
-        return ns / 1e9 if ns else None
 
     def reset(self):
         check(lib.sm_barrier_reset(self._fd))
@@ -407,3 +594,10 @@ class Barrier(SyncObject):
     @property
     def broken(self):
         return bool(check(lib.sm_barrier_broken(self._fd)))
+
+    def __repr__(self):     # as threading's
+        def fmt():
+            if self.broken:
+                return 'broken'
+            return 'waiters=%d/%d' % (self.n_waiting, self.parties)
+        return '<%s at %#x: %s>' % (qualname(self), id(self), _maybe(fmt))

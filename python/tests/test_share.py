@@ -16,6 +16,8 @@ import warnings
 import syncmgr
 
 M = syncmgr.Manager()
+# through the class: a Namespace's public names are its data (ns.sm_id too)
+sm_id = syncmgr.SyncObject.sm_id.fget
 METHODS = ('fork', 'forkserver', 'spawn')
 
 
@@ -28,7 +30,7 @@ def child_work(lock, d, lst, q, ev, ident):
 
 
 def child_ids(objs, out):
-    out.put([o.sm_id for o in objs])
+    out.put([sm_id(o) for o in objs])
 
 
 def pool_task(args):
@@ -87,7 +89,7 @@ class Processes(unittest.TestCase):
                 M.Event(), M.Condition(), M.Barrier(2, timeout=3), M.Queue(),
                 M.Value('i', 1), M.Array('i', [1, 2]), M.dict(), M.list(),
                 M.Namespace()]
-        ids = [o.sm_id for o in objs]
+        ids = [sm_id(o) for o in objs]
         ctx = mp.get_context('spawn')
         out = ctx.Queue()
         p = ctx.Process(target=child_ids, args=(objs, out))
@@ -98,7 +100,7 @@ class Processes(unittest.TestCase):
         q = ctx.Queue()
         q.put(objs)
         back = q.get(timeout=30)
-        self.assertEqual([o.sm_id for o in back], ids)
+        self.assertEqual([sm_id(o) for o in back], ids)
         self.assertEqual([type(o) for o in back], [type(o) for o in objs])
         a, b = ctx.Pipe()
         a.send(objs[-4])
