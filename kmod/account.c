@@ -313,18 +313,26 @@ MODULE_PARM_DESC(max_bytes_per_user,
  * pages and the page array), never a large kmalloc rounded up to the next
  * power of two (a 1 MiB value would take 2 MiB).  Free with kvfree() in
  * process context.  Sizes beyond INT_MAX are never allocated.
+ *
+ * vmalloc keeps its array of page pointers in a kmalloc'd block up to a
+ * page, else vmalloc'd itself (__vmalloc_area_node()): a 64 MiB value's
+ * 128 KiB array takes 33 pages, not a 256 KiB kmalloc.
  */
 size_t syncmgr_mem_size(size_t size)
 {
-	size_t pages;
+	size_t pages, total = 0;
 
 	if (size > INT_MAX)
 		return SIZE_MAX;
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_size_roundup(size);
-	pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-	return (pages << PAGE_SHIFT) +
-	       kmalloc_size_roundup(pages * sizeof(struct page *));
+	for (;;) {
+		pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+		total += pages << PAGE_SHIFT;
+		size = pages * sizeof(struct page *);
+		if (size <= PAGE_SIZE)
+			return total + kmalloc_size_roundup(size);
+	}
 }
 
 /*
