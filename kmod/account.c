@@ -254,7 +254,26 @@ void syncmgr_users_free(void)
 	WARN_ON_ONCE(!hash_empty(syncmgr_users));
 }
 
-static unsigned long max_bytes_per_user = 256UL << 20;
+/*
+ * max_bytes_per_user: until set (modprobe or sysfs), a quarter of the RAM
+ * the kernel manages, at least SYNCMGR_BYTES_MIN, worked out when it is
+ * used (and shown so when read): the sentinel is outside what can be
+ * set, so any setting wins over it.
+ */
+#define SYNCMGR_BYTES_AUTO	ULONG_MAX
+#define SYNCMGR_BYTES_MIN	(256UL << 20)
+
+static unsigned long max_bytes_per_user = SYNCMGR_BYTES_AUTO;
+
+static unsigned long syncmgr_bytes_limit(void)
+{
+	unsigned long v = READ_ONCE(max_bytes_per_user);
+
+	if (v != SYNCMGR_BYTES_AUTO)
+		return v;
+	v = min_t(unsigned long, totalram_pages() / 4, LONG_MAX >> PAGE_SHIFT);
+	return max(v << PAGE_SHIFT, SYNCMGR_BYTES_MIN);
+}
 
 /* 0 .. LONG_MAX: the per-user counters are longs. */
 static int syncmgr_param_set_bytes(const char *val,
@@ -267,19 +286,25 @@ static int syncmgr_param_set_bytes(const char *val,
 		return ret;
 	if (v > LONG_MAX)
 		return -EINVAL;
-	*(unsigned long *)kp->arg = v;
+	WRITE_ONCE(*(unsigned long *)kp->arg, v);
 	return 0;
+}
+
+/* The limit in force, worked out if it was never set. */
+static int syncmgr_param_get_bytes(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%lu\n", syncmgr_bytes_limit());
 }
 
 static const struct kernel_param_ops syncmgr_param_bytes = {
 	.set = syncmgr_param_set_bytes,
-	.get = param_get_ulong,
+	.get = syncmgr_param_get_bytes,
 };
 
 module_param_cb(max_bytes_per_user, &syncmgr_param_bytes, &max_bytes_per_user,
 		0644);
 MODULE_PARM_DESC(max_bytes_per_user,
-		 "Bytes of kernel memory one user's objects and values may hold, 0 .. 2^63-1 (EDQUOT beyond)");
+		 "Bytes of kernel memory one user's objects and values may hold, 0 .. 2^63-1 (EDQUOT beyond); default a quarter of RAM, at least 256 MiB");
 
 /*
  * Retained memory, allocated so that its true size is known before it is
@@ -288,27 +313,47 @@ MODULE_PARM_DESC(max_bytes_per_user,
  * pages and the page array), never a large kmalloc rounded up to the next
  * power of two (a 1 MiB value would take 2 MiB).  Free with kvfree() in
  * process context.  Sizes beyond INT_MAX are never allocated.
+ *
+ * vmalloc keeps its array of page pointers in a kmalloc'd block up to a
+ * page, else vmalloc'd itself (__vmalloc_area_node()): a 64 MiB value's
+ * 128 KiB array takes 33 pages, not a 256 KiB kmalloc.
  */
 size_t syncmgr_mem_size(size_t size)
 {
-	size_t pages;
+	size_t pages, total = 0;
 
 	if (size > INT_MAX)
 		return SIZE_MAX;
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
 		return kmalloc_size_roundup(size);
-	pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-	return (pages << PAGE_SHIFT) +
-	       kmalloc_size_roundup(pages * sizeof(struct page *));
+	for (;;) {
+		pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+		total += pages << PAGE_SHIFT;
+		size = pages * sizeof(struct page *);
+		if (size <= PAGE_SIZE)
+			return total + kmalloc_size_roundup(size);
+	}
 }
 
+/*
+ * __GFP_RETRY_MAYFAIL: a store beyond the storer's memory cgroup limit
+ * fails with ENOMEM instead of OOM-killing in that cgroup.  Every page is
+ * charged to the memcg one at a time (vmalloc allocates order-0 pages,
+ * the bulk allocator refuses __GFP_ACCOUNT), and for such small orders
+ * try_charge_memcg() would, once reclaim fails, call the memcg OOM killer
+ * and retry for as long as it kills; with this flag it gives up instead
+ * (so does the page allocator, rather than the global OOM killer).  The
+ * caller then frees what it had and nothing is stored.
+ */
 void *syncmgr_mem_alloc(size_t size, gfp_t extra)
 {
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | extra;
+
 	if (size > INT_MAX)
 		return NULL;
 	if (size <= KMALLOC_MAX_CACHE_SIZE)
-		return kmalloc(size, GFP_KERNEL_ACCOUNT | extra);
-	return __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN | extra);
+		return kmalloc(size, gfp);
+	return __vmalloc(size, gfp | __GFP_NOWARN);
 }
 
 /* Charge the true size of a size-byte allocation to u. */
@@ -390,6 +435,5 @@ void syncmgr_charge_drop(struct syncmgr_charge *c)
 /* Charge bytes (a true size) to u within max_bytes_per_user. */
 int syncmgr_user_charge_values(struct syncmgr_user *u, size_t bytes)
 {
-	return syncmgr_user_charge_bytes(u, bytes,
-					 READ_ONCE(max_bytes_per_user));
+	return syncmgr_user_charge_bytes(u, bytes, syncmgr_bytes_limit());
 }

@@ -23,7 +23,7 @@
 /* The largest max_value_size: a value and its header stay far below 2^31. */
 #define SYNCMGR_VALUE_SIZE_LIMIT	SZ_1G
 
-static unsigned int max_value_size = 1 << 20;
+static unsigned int max_value_size = SZ_256M;
 
 static int syncmgr_param_set_value_size(const char *val,
 					const struct kernel_param *kp)
@@ -39,7 +39,53 @@ static const struct kernel_param_ops syncmgr_param_value_size = {
 module_param_cb(max_value_size, &syncmgr_param_value_size, &max_value_size,
 		0644);
 MODULE_PARM_DESC(max_value_size,
-		 "Largest payload of one stored value in bytes, 0 .. 2^30 (EMSGSIZE beyond)");
+		 "Largest payload of one stored value in bytes, 0 .. 2^30 (EMSGSIZE beyond); default 256 MiB");
+
+/*
+ * A payload is copied in pieces this big: between them a big one (up to
+ * max_value_size) lets others run and stops for a fatal signal.
+ */
+#define SYNCMGR_COPY_CHUNK	SZ_1M
+
+/* Copy n bytes in, in pieces; -EFAULT, or -EINTR if the caller is dying. */
+static int syncmgr_copy_in(void *dst, const u8 __user *src, size_t n)
+{
+	size_t k;
+
+	for (;;) {
+		k = min_t(size_t, n, SYNCMGR_COPY_CHUNK);
+		if (copy_from_user(dst, src, k))
+			return -EFAULT;
+		n -= k;
+		if (!n)
+			return 0;
+		dst += k;
+		src += k;
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
+
+/* The same out: a getter that dies midway leaves the value where it was. */
+static int syncmgr_copy_out(u8 __user *dst, const void *src, size_t n)
+{
+	size_t k;
+
+	for (;;) {
+		k = min_t(size_t, n, SYNCMGR_COPY_CHUNK);
+		if (copy_to_user(dst, src, k))
+			return -EFAULT;
+		n -= k;
+		if (!n)
+			return 0;
+		dst += k;
+		src += k;
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+}
 
 /* Bytes an item with a len-byte payload is allocated with. */
 static size_t syncmgr_item_alloc_size(u32 len)
@@ -225,18 +271,19 @@ static __always_inline const u8 *syncmgr_in_bytes(struct syncmgr_in *in,
 /*
  * The next value; advances past its padding.  It is made in space (a
  * struct syncmgr_key's, room payload bytes) if it fits there, else
- * allocated.  Not charged: the caller charges what it stores.
+ * allocated, charged to user first if there is one (a value to store:
+ * one refused by the quota is never allocated, let alone copied).
  */
 static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 					    struct syncmgr_item *space,
-					    u32 room)
+					    u32 room, struct syncmgr_user *user)
 {
 	static const u8 zero[8];
 	struct syncmgr_value v;
 	struct syncmgr_item *it;
 	const u8 *bytes;
 	u32 padded;
-	int len;
+	int len, ret;
 
 	if (in->size - in->pos < sizeof(v))
 		return ERR_PTR(-EINVAL);
@@ -257,17 +304,26 @@ static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 	 */
 	if (space && padded <= room) {
 		it = space;
+		it->user = NULL;
 	} else {
+		ret = user ? syncmgr_user_charge_values(user,
+							syncmgr_item_cost(len)) : 0;
+		if (ret)
+			return ERR_PTR(ret);
 		it = syncmgr_mem_alloc(syncmgr_item_alloc_size(len), 0);
-		if (!it)
+		if (!it) {
+			if (user)
+				syncmgr_user_uncharge_bytes(user,
+							    syncmgr_item_cost(len));
 			return ERR_PTR(-ENOMEM);
+		}
+		it->user = user ? syncmgr_user_get(user) : NULL;
 	}
 	INIT_LIST_HEAD(&it->node);
 	it->type = v.type;
 	it->len = len;
 	it->data = v.data;
 	it->obj = NULL;
-	it->user = NULL;
 	if (!padded) {
 		/* a scalar: nothing more to read */
 	} else if (sizeof(v) + padded <= sizeof(in->win)) {
@@ -277,10 +333,13 @@ static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 			goto fail;
 		}
 		memcpy(it->payload, bytes + sizeof(v), padded);
-	} else if (copy_from_user(it->payload, in->buf + in->pos + sizeof(v),
-				  padded)) {
-		len = -EFAULT;
-		goto fail;
+	} else {
+		ret = syncmgr_copy_in(it->payload,
+				      in->buf + in->pos + sizeof(v), padded);
+		if (ret) {
+			len = ret;
+			goto fail;
+		}
 	}
 	if (padded != len && memcmp(it->payload + len, zero, padded - len)) {
 		len = -EINVAL;
@@ -302,14 +361,17 @@ static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 	in->pos += sizeof(v) + padded;
 	return it;
 fail:
-	if (it != space)
+	if (it != space) {
+		syncmgr_item_uncharge(it);
 		kvfree(it);
+	}
 	return ERR_PTR(len);
 }
 
 /*
  * Copy a batch of count values in, all or nothing, onto items (an empty
- * list).  The bytes are charged to the calling user.
+ * list).  The bytes are charged to the calling user, each value's before
+ * it is allocated.
  */
 int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items)
@@ -330,14 +392,9 @@ int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		return PTR_ERR(user);
 	syncmgr_in_init(&in, d);
 	for (i = 0; i < count; i++) {
-		it = syncmgr_item_in(&in, NULL, 0);
+		it = syncmgr_item_in(&in, NULL, 0, user);
 		if (IS_ERR(it)) {
 			ret = PTR_ERR(it);
-			break;
-		}
-		ret = syncmgr_item_charge(it, user);
-		if (ret) {
-			syncmgr_item_free(it);
 			break;
 		}
 		list_add_tail(&it->node, items);
@@ -370,7 +427,7 @@ int syncmgr_keys_in(const struct syncmgr_data *d, struct syncmgr_key *keys,
 		keys[i].it = NULL;
 	for (i = 0; i < n && !ret; i++) {
 		it = syncmgr_item_in(&in, (struct syncmgr_item *)keys[i].space,
-				     sizeof(keys[i].space) - sizeof(*it));
+				     sizeof(keys[i].space) - sizeof(*it), NULL);
 		if (IS_ERR(it))
 			ret = PTR_ERR(it);
 		else
@@ -517,6 +574,7 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it)
 	};
 	u8 __user *p = o->buf + o->used;
 	u32 padded = ALIGN(it->len, 8);
+	int ret;
 
 	if (it->obj) {
 		int fd = syncmgr_out_reserve(o);
@@ -549,11 +607,15 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it)
 		memset(buf + sizeof(v) + it->len, 0, padded - it->len);
 		if (copy_to_user(p, buf, sizeof(v) + padded))
 			return -EFAULT;
-	} else if (copy_to_user(p, &v, sizeof(v)) ||
-		   copy_to_user(p + sizeof(v), it->payload, it->len) ||
-		   copy_to_user(p + sizeof(v) + it->len, zero,
-				padded - it->len)) {
-		return -EFAULT;
+	} else {
+		if (copy_to_user(p, &v, sizeof(v)))
+			return -EFAULT;
+		ret = syncmgr_copy_out(p + sizeof(v), it->payload, it->len);
+		if (ret)
+			return ret;
+		if (copy_to_user(p + sizeof(v) + it->len, zero,
+				 padded - it->len))
+			return -EFAULT;
 	}
 	o->used += sizeof(v) + padded;
 	o->count++;

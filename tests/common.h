@@ -545,4 +545,34 @@ static inline int read_param(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* ---- Added for the value-size limit (dict.c, list.c, value.c, queue.c). ---- */
+
+#define VALUE_SIZE_PARAM "/sys/module/syncmgr/parameters/max_value_size"
+
+/* A numeric module parameter, or ~0UL if it cannot be read. */
+static inline unsigned long param_ulong(const char *path)
+{
+	char buf[32];
+
+	if (read_param(path, buf, sizeof(buf)))
+		return ~0UL;
+	return strtoul(buf, NULL, 10);
+}
+
+/*
+ * Sets max_value_size to size for the test (a small limit is cheap to
+ * pass: no 256 MiB buffers), its former value kept in saved, to be put
+ * back with write_param(VALUE_SIZE_PARAM, saved) before anything can
+ * ASSERT out.  False (nothing changed) if the parameter is not writable.
+ */
+static inline bool set_value_size(unsigned int size, char *saved, size_t n)
+{
+	char buf[32];
+
+	if (read_param(VALUE_SIZE_PARAM, saved, n))
+		return false;
+	snprintf(buf, sizeof(buf), "%u\n", size);
+	return write_param(VALUE_SIZE_PARAM, buf) == 0;
+}
+
 #endif /* SYNCMGR_TESTS_COMMON_H */

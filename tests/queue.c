@@ -5,10 +5,14 @@
  * hand-offs to blocked getters and putters in FIFO order, put-many and
  * get-many, task_done/join, poll, handles passed over a Unix socket and
  * stored in the queue, cycles (ELOOP), bad input that changes nothing,
- * the per-user byte quota, and a producer/consumer run with consumers
- * killed mid-run that ends with an exact count.
+ * the per-user byte quota, 64 MiB values (across processes, and refused
+ * with ENOMEM over a memory cgroup's limit, nothing lost), and a
+ * producer/consumer run with consumers killed mid-run that ends with an
+ * exact count.
  */
 #include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "common.h"
 
@@ -857,6 +861,369 @@ TEST(byte_quota_and_memory_returns_after_close)
 	EXPECT_EQ(n, fill_queue(q));
 	close(q);
 	EXPECT_EQ(0, write_param(BYTES_PARAM, saved));
+}
+
+/* ---- big values ---------------------------------------------------------- */
+
+#define BIG		(64u << 20)	/* the value the tests move */
+#define MEMCG_MAX	"33554432\n"	/* the test cgroup's memory.max: 32 MiB */
+
+/* Fills or checks len bytes (a multiple of 8) of a pattern unique to seed. */
+static uint64_t pattern_word(uint64_t i, uint64_t seed)
+{
+	return (i + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
+}
+
+static void pattern_fill(void *p, size_t len, uint64_t seed)
+{
+	uint64_t *w = p;
+
+	for (size_t i = 0; i < len / 8; i++)
+		w[i] = pattern_word(i, seed);
+}
+
+/* The index of the first wrong byte, or len if all are right. */
+static size_t pattern_check(const void *p, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i < len / 8; i++) {
+		uint64_t w = pattern_word(i, seed);
+
+		if (memcmp((const char *)p + 8 * i, &w, 8))
+			return 8 * i;
+	}
+	return len;
+}
+
+/*
+ * A BYTES value of len pattern bytes laid out as the ABI's batch (header,
+ * payload), in shared memory filled by the caller: a child that puts it
+ * with a raw ioctl is charged nothing for it in its memory cgroup.
+ */
+static void *shared_value(uint32_t len, uint64_t seed)
+{
+	struct syncmgr_value h = { .type = SYNCMGR_VAL_BYTES, .len = len };
+	char *p = shared_mem(SYNCMGR_VALUE_SIZE(len));
+
+	if (!p)
+		return NULL;
+	memcpy(p, &h, sizeof(h));
+	pattern_fill(p + sizeof(h), len, seed);
+	return p;
+}
+
+static int put_raw(int q, void *batch)
+{
+	struct syncmgr_value h;
+	struct syncmgr_data d;
+
+	memcpy(&h, batch, sizeof(h));
+	memset(&d, 0, sizeof(d));
+	d.in = (uintptr_t)batch;
+	d.in_size = SYNCMGR_VALUE_SIZE(h.len);
+	d.count = 1;
+	d.flags = SYNCMGR_DATA_NOWAIT;
+	return raw(q, SYNCMGR_IOC_PUT, &d);
+}
+
+/*
+ * Gets one value, which must be len pattern bytes of seed: 0, or why
+ * not as a negative (-errno, or -EBADMSG for wrong bytes).
+ */
+static int get_pattern(int q, uint32_t len, uint64_t seed)
+{
+	size_t size = SYNCMGR_VALUE_SIZE(len);
+	struct sm_buf buf = { .data = malloc(size), .size = size };
+	struct sm_value v;
+	int ret;
+
+	if (!buf.data)
+		return -ENOMEM;
+	ret = sm_queue_get(q, &v, &buf, 0);
+	if (!ret && (v.type != SYNCMGR_VAL_BYTES || v.buf.len != len ||
+		     pattern_check(v.buf.ptr, len, seed) != len))
+		ret = -EBADMSG;
+	free(buf.data);
+	return ret;
+}
+
+/*
+ * Big values need max_value_size >= BIG and room in the byte quota (the
+ * defaults: 256 MiB, a quarter of RAM, at least 256 MiB).  NULL if they
+ * have it, else why not.
+ */
+static const char *big_unfit(void)
+{
+	static char why[128];
+	unsigned long vsz = param_ulong(VALUE_SIZE_PARAM);
+	unsigned long bytes = param_ulong(BYTES_PARAM);
+
+	if (vsz == ~0UL || bytes == ~0UL)
+		return "module parameters not readable";
+	if (vsz >= BIG && bytes >= 2UL * BIG)
+		return NULL;
+	snprintf(why, sizeof(why), "max_value_size %lu, max_bytes_per_user %lu: too small for %u",
+		 vsz, bytes, BIG);
+	return why;
+}
+
+/* Where the test's cgroup lives: made in setup, removed in teardown. */
+FIXTURE(big) {
+	int q;
+	char root[256];		/* the cgroup2 mount */
+	char cg[320];		/* the test's cgroup, "" if none */
+	bool mounted;		/* root is our mount */
+};
+
+FIXTURE_SETUP(big)
+{
+	self->q = sm_queue_create(0, 0);
+	ASSERT_LE(0, self->q);
+}
+
+FIXTURE_TEARDOWN(big)
+{
+	close(self->q);
+	/* The children were reaped; their cgroup may take a moment to empty. */
+	for (int i = 0; self->cg[0] && rmdir(self->cg) && errno == EBUSY &&
+	     i < 500; i++)
+		sleep_ms(2);
+	if (self->mounted) {
+		umount2(self->root, MNT_DETACH);
+		rmdir(self->root);
+	}
+}
+
+/* A child puts a big value and exits; another process gets it. */
+struct big_put {
+	int q;
+	uint64_t seed;
+};
+
+static int put_big_value(void *arg)
+{
+	const struct big_put *bp = arg;
+	char *p = malloc(BIG);
+	struct sm_value v = sm_bytes(p, BIG);
+	int ret;
+
+	if (!p)
+		return -ENOMEM;
+	pattern_fill(p, BIG, bp->seed);
+	ret = sm_queue_put(bp->q, &v, SM_FOREVER);
+	free(p);
+	return ret;
+}
+
+/*
+ * A 64 MiB value put by one process (which then exits) is got by another,
+ * byte for byte; it is charged its true size while stored, a too-small
+ * buffer leaves it in the queue, and once it is got the charge and the
+ * kernel's memory come back: the value is vmalloc'd, and VmallocUsed
+ * counts exactly the pages vmalloc holds (MemFree would not do: the free
+ * pages of the processes the test ran come back to it only later).
+ */
+TEST_F_TIMEOUT(big, value_of_64_mib_crosses_processes, 300)
+{
+	struct big_put bp = { .q = self->q, .seed = 0x5eed };
+	const char *why = big_unfit();
+	int *res = shared_mem(sizeof(*res));
+	unsigned long b0, b1;
+	long vm0, vm1, vm2;
+	char mem[64];
+	struct sm_buf small = { .data = mem, .size = sizeof(mem) };
+	struct sm_value v;
+	int64_t t0;
+	pid_t pid;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_NE(NULL, res);
+	b0 = user_bytes(self->q);
+	ASSERT_NE(~0UL, b0);
+	vm0 = meminfo_kb("VmallocUsed:");
+	ASSERT_LE(0, vm0);
+
+	t0 = now_ns();
+	pid = spawn(put_big_value, &bp, res);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, wait_child(pid, 120000 * slow_factor()));
+	ASSERT_EQ(0, *res);
+	TH_LOG("put %u bytes from a child in %lld ms", BIG,
+	       (long long)elapsed_ms(t0));
+	EXPECT_EQ(1, sm_queue_qsize(self->q));
+	b1 = user_bytes(self->q);
+	vm1 = meminfo_kb("VmallocUsed:");
+	/* The payload, its header and vmalloc's page array (132 KiB). */
+	EXPECT_LE(b0 + BIG, b1);
+	EXPECT_GE(b0 + BIG + (256UL << 10), b1) {
+		TH_LOG("charged %lu for a %u-byte value", b1 - b0, BIG);
+	}
+	EXPECT_LE((long)(BIG >> 10), vm1 - vm0);
+
+	EXPECT_EQ(-EMSGSIZE, sm_queue_get(self->q, &v, &small, 0));
+	EXPECT_EQ(SYNCMGR_VALUE_SIZE(BIG), small.needed);
+	EXPECT_EQ(1, sm_queue_qsize(self->q));
+
+	t0 = now_ns();
+	EXPECT_EQ(0, get_pattern(self->q, BIG, bp.seed));
+	TH_LOG("got and checked it in %lld ms", (long long)elapsed_ms(t0));
+	EXPECT_EQ(0, sm_queue_qsize(self->q));
+	EXPECT_EQ(b0, user_bytes(self->q));
+	/* 1 MiB of slack for the rest of the kernel. */
+	vm2 = meminfo_kb("VmallocUsed:");
+	EXPECT_GT(1024, vm2 - vm0) {
+		TH_LOG("VmallocUsed %ld KiB, %ld stored, %ld after", vm0, vm1,
+		       vm2);
+	}
+}
+
+/* cgroup v2, mounted where it is or on a directory of our own. */
+static int cgroup2_root(FIXTURE_DATA(big) *self)
+{
+	char line[512], dir[256], type[32];
+	FILE *f = fopen("/proc/mounts", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %255s %31s", dir, type) == 2 &&
+		    !strcmp(type, "cgroup2")) {
+			snprintf(self->root, sizeof(self->root), "%s", dir);
+			fclose(f);
+			return 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	snprintf(self->root, sizeof(self->root), "/tmp/syncmgr-cgroup2.%d",
+		 getpid());
+	if (mkdir(self->root, 0700))
+		return -errno;
+	if (mount("cgroup2", self->root, "cgroup2", 0, NULL)) {
+		int err = -errno;
+
+		rmdir(self->root);
+		return err;
+	}
+	self->mounted = true;
+	return 0;
+}
+
+/* A count of memory.events ("max", "oom", "oom_kill"), or -1. */
+static long memcg_event(const char *cg, const char *key)
+{
+	char path[384], name[32];
+	long v = -1, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.events", cg);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%31s %ld", name, &n) == 2)
+		if (!strcmp(name, key))
+			v = n;
+	fclose(f);
+	return v;
+}
+
+/* A child that joins the cgroup, then puts a batch laid out in memory. */
+struct cg_put {
+	const char *cg;
+	int q;
+	void *batch;
+};
+
+static int put_from_cgroup(void *arg)
+{
+	const struct cg_put *cp = arg;
+	char path[384], pid[32];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cp->cg);
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	ret = write_param(path, pid);
+	if (ret)
+		return ret == -ENOMEM ? -ENOSPC : ret;	/* not the ENOMEM */
+	return put_raw(cp->q, cp->batch);
+}
+
+/*
+ * A process in a memory cgroup whose memory.max (32 MiB) the value would
+ * pass puts a 64 MiB value: ENOMEM, and that is all.  It is not
+ * OOM-killed (the cgroup counts no OOM and no kill), nothing is stored or
+ * charged, and the value put before comes out intact.  A value within
+ * the limit, from the same cgroup, is stored.
+ */
+TEST_F_TIMEOUT(big, over_the_memcg_limit_is_enomem_and_loses_nothing, 300)
+{
+	const char *why = big_unfit();
+	int *res = shared_mem(sizeof(*res));
+	char path[384], ctl[256];
+	struct sm_value v;
+	struct cg_put cp;
+	unsigned long b0;
+	void *big, *fits;
+	char *before;
+	pid_t pid;
+	int ret;
+
+	if (why)
+		SKIP(return, "%s", why);
+	if (geteuid())
+		SKIP(return, "making a cgroup needs root");
+	ret = cgroup2_root(self);
+	if (ret)
+		SKIP(return, "cannot mount cgroup2: %s", strerror(-ret));
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", self->root);
+	if (read_param(path, ctl, sizeof(ctl)) || !strstr(ctl, "memory"))
+		SKIP(return, "no memory controller in cgroup2 (%s: \"%s\")",
+		     path, ctl);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", self->root);
+	ret = write_param(path, "+memory\n");
+	if (ret)
+		SKIP(return, "cannot enable the memory controller: %s",
+		     strerror(-ret));
+	snprintf(self->cg, sizeof(self->cg), "%s/syncmgr-big.%d", self->root,
+		 getpid());
+	ASSERT_EQ(0, mkdir(self->cg, 0755));
+	snprintf(path, sizeof(path), "%s/memory.max", self->cg);
+	ASSERT_EQ(0, write_param(path, MEMCG_MAX));
+	snprintf(path, sizeof(path), "%s/memory.swap.max", self->cg);
+	write_param(path, "0\n");	/* absent without swap accounting */
+
+	ASSERT_NE(NULL, res);
+	big = shared_value(BIG, 2);
+	fits = shared_value(4u << 20, 3);
+	before = malloc(1u << 20);
+	ASSERT_TRUE(big && fits && before);
+	pattern_fill(before, 1u << 20, 1);
+	v = sm_bytes(before, 1u << 20);
+	ASSERT_EQ(0, sm_queue_put(self->q, &v, 0));
+	b0 = user_bytes(self->q);
+
+	cp = (struct cg_put){ .cg = self->cg, .q = self->q, .batch = big };
+	pid = spawn(put_from_cgroup, &cp, res);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, wait_child(pid, 120000 * slow_factor()));
+	EXPECT_EQ(-ENOMEM, *res);
+	EXPECT_EQ(0, memcg_event(self->cg, "oom"));
+	EXPECT_EQ(0, memcg_event(self->cg, "oom_kill"));
+	EXPECT_LT(0, memcg_event(self->cg, "max"));
+	EXPECT_EQ(1, sm_queue_qsize(self->q));
+	EXPECT_EQ(b0, user_bytes(self->q));
+
+	/* Within the limit, the same way: stored. */
+	cp.batch = fits;
+	pid = spawn(put_from_cgroup, &cp, res);
+	ASSERT_LT(0, pid);
+	EXPECT_EQ(0, wait_child(pid, 60000 * slow_factor()));
+	EXPECT_EQ(1, *res);
+	EXPECT_EQ(2, sm_queue_qsize(self->q));
+
+	EXPECT_EQ(0, get_pattern(self->q, 1u << 20, 1));
+	EXPECT_EQ(0, get_pattern(self->q, 4u << 20, 3));
+	EXPECT_EQ(0, sm_queue_qsize(self->q));
+	EXPECT_EQ(0, memcg_event(self->cg, "oom_kill"));
+	free(before);
 }
 
 /*
