@@ -47,40 +47,24 @@ MODULE_PARM_DESC(max_value_size,
  */
 #define SYNCMGR_COPY_CHUNK	SZ_1M
 
-/* Copy n bytes in, in pieces; -EFAULT, or -EINTR if the caller is dying. */
-static int syncmgr_copy_in(void *dst, const u8 __user *src, size_t n)
+/*
+ * Copy n bytes between kbuf and ubuf (out: to the user), in pieces;
+ * -EFAULT, or -EINTR if the caller is dying (a getter that dies midway
+ * leaves the value where it was).
+ */
+static int syncmgr_copy_chunked(void *kbuf, void __user *ubuf, size_t n,
+				bool out)
 {
-	size_t k;
+	size_t k, done = 0;
 
 	for (;;) {
-		k = min_t(size_t, n, SYNCMGR_COPY_CHUNK);
-		if (copy_from_user(dst, src, k))
+		k = min_t(size_t, n - done, SYNCMGR_COPY_CHUNK);
+		if (out ? copy_to_user(ubuf + done, kbuf + done, k) :
+			  copy_from_user(kbuf + done, ubuf + done, k))
 			return -EFAULT;
-		n -= k;
-		if (!n)
+		done += k;
+		if (done == n)
 			return 0;
-		dst += k;
-		src += k;
-		cond_resched();
-		if (fatal_signal_pending(current))
-			return -EINTR;
-	}
-}
-
-/* The same out: a getter that dies midway leaves the value where it was. */
-static int syncmgr_copy_out(u8 __user *dst, const void *src, size_t n)
-{
-	size_t k;
-
-	for (;;) {
-		k = min_t(size_t, n, SYNCMGR_COPY_CHUNK);
-		if (copy_to_user(dst, src, k))
-			return -EFAULT;
-		n -= k;
-		if (!n)
-			return 0;
-		dst += k;
-		src += k;
 		cond_resched();
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -334,8 +318,8 @@ static struct syncmgr_item *syncmgr_item_in(struct syncmgr_in *in,
 		}
 		memcpy(it->payload, bytes + sizeof(v), padded);
 	} else {
-		ret = syncmgr_copy_in(it->payload,
-				      in->buf + in->pos + sizeof(v), padded);
+		ret = syncmgr_copy_chunked(it->payload, (void __user *)in->buf +
+					   in->pos + sizeof(v), padded, false);
 		if (ret) {
 			len = ret;
 			goto fail;
@@ -610,7 +594,8 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it)
 	} else {
 		if (copy_to_user(p, &v, sizeof(v)))
 			return -EFAULT;
-		ret = syncmgr_copy_out(p + sizeof(v), it->payload, it->len);
+		ret = syncmgr_copy_chunked((void *)it->payload, p + sizeof(v),
+					   it->len, true);
 		if (ret)
 			return ret;
 		if (copy_to_user(p + sizeof(v) + it->len, zero,
