@@ -983,6 +983,31 @@ TEST_F(holder_death, blocked_waiter_gets_eownerdead)
 }
 
 /*
+ * Hand lock over a socket to a new process that runs fn on it (its result
+ * in *res) and wait for it: 0, or -1 if the hand-over failed.
+ */
+static int run_in_receiver(int lock, int (*fn)(const int *handles, void *arg),
+			   void *arg, int *res)
+{
+	int sv[2], ret = -1;
+	pid_t pid;
+
+	if (unix_pair(sv))
+		return -1;
+	pid = spawn_remote(sv[1], 1, fn, arg, res);
+	if (pid > 0) {
+		if (sm_send_handles(sv[0], &lock, 1) == 1 &&
+		    !wait_child(pid, WAKE_MS))
+			ret = 0;
+		else
+			kill(pid, SIGKILL);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	return ret;
+}
+
+/*
  * A process that gets the lock over a socket after the death releases it:
  * an abandoned Lock is freed, and a release hands no death on, so the next
  * acquirer is not told.  A dead holder's RLock is free already: another
@@ -1000,17 +1025,10 @@ TEST_F(holder_death, release_by_another_process)
 	const struct lock_ops *ops = variant->ops;
 	int *res = &self->b->res[1];
 	struct syncmgr_state st;
-	int sv[2];
-	pid_t pid;
 
 	ASSERT_TRUE(end_holder(self, variant->how));
-	ASSERT_EQ(0, unix_pair(sv));
-	pid = spawn_remote(sv[1], 1, release_received, (void *)ops, res);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(1, sm_send_handles(sv[0], &self->lock, 1));
-	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
-	close(sv[0]);
-	close(sv[1]);
+	ASSERT_EQ(0, run_in_receiver(self->lock, release_received,
+				     (void *)ops, res));
 	ASSERT_EQ(0, state_poisoned(self->lock, &st));
 	EXPECT_EQ(0U, st.value);
 	EXPECT_EQ(0U, st.owner);
@@ -1051,17 +1069,10 @@ TEST_F(holder_death, newcomer_takes_it_over_at_once)
 	const struct lock_ops *ops = variant->ops;
 	int *res = &self->b->res[1];
 	struct syncmgr_state st;
-	int sv[2];
-	pid_t pid;
 
 	ASSERT_TRUE(end_holder(self, variant->how));
-	ASSERT_EQ(0, unix_pair(sv));
-	pid = spawn_remote(sv[1], 1, take_over_and_exit, (void *)ops, res);
-	ASSERT_LT(0, pid);
-	ASSERT_EQ(1, sm_send_handles(sv[0], &self->lock, 1));
-	ASSERT_EQ(0, wait_child(pid, WAKE_MS));
-	close(sv[0]);
-	close(sv[1]);
+	ASSERT_EQ(0, run_in_receiver(self->lock, take_over_and_exit,
+				     (void *)ops, res));
 	EXPECT_EQ(-EOWNERDEAD, *res);
 	ASSERT_EQ(0, state_poisoned(self->lock, &st));
 	EXPECT_EQ(ops == &lock_ops ? 1U : 0U, st.value);
