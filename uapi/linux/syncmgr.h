@@ -40,6 +40,8 @@
 #define SYNCMGR_FEAT_LIST		_BITULL(9)
 #define SYNCMGR_FEAT_TOKEN		_BITULL(10) /* TOKEN, OPEN */
 #define SYNCMGR_FEAT_SCALAR		_BITULL(11) /* SCALAR_LOAD/STORE/ADD */
+#define SYNCMGR_FEAT_COMPOSITE		_BITULL(12) /* values TUPLE .. TAGGED */
+#define SYNCMGR_FEAT_VERSION		_BITULL(13) /* dict/list versions */
 
 #define SYNCMGR_DEADLINE_FOREVER	(~0ULL)
 
@@ -181,7 +183,20 @@ enum syncmgr_value_type {
 	SYNCMGR_VAL_STR = 5,		/* payload: UTF-8, no terminator */
 	SYNCMGR_VAL_BLOB = 6,		/* payload: a binding's own encoding */
 	SYNCMGR_VAL_HANDLE = 7,		/* data: an fd of a syncmgr object */
+	/*
+	 * Composite values (SYNCMGR_FEAT_COMPOSITE): the payload is whole
+	 * values back to back, data their number (DICT: the pairs).
+	 */
+	SYNCMGR_VAL_TUPLE = 8,		/* elements, in order */
+	SYNCMGR_VAL_LIST = 9,		/* a list stored by value */
+	SYNCMGR_VAL_DICT = 10,		/* key, value, key, value ... */
+	SYNCMGR_VAL_FROZENSET = 11,	/* elements, in no order */
+	SYNCMGR_VAL_BIGINT = 12,	/* payload: two's complement, LE */
+	SYNCMGR_VAL_TAGGED = 13,	/* payload: a tag (STR/BYTES), a value */
 };
+
+/* The most HANDLE values one composite value may hold (E2BIG beyond). */
+#define SYNCMGR_MAX_TREE_HANDLES	64
 
 struct syncmgr_value {
 	__u16 type;		/* enum syncmgr_value_type */
@@ -210,7 +225,10 @@ struct syncmgr_data {
 	__s64 start;		/* index or slice start */
 	__s64 stop;		/* slice stop (exclusive) */
 	__s64 step;		/* slice step; 0 for "not a slice" */
-	__u64 deadline;		/* blocking queue operations */
+	union {
+		__u64 deadline;	/* blocking queue operations */
+		__u64 version;	/* dict, list: SYNCMGR_DATA_*VERSION */
+	};
 	__u64 cursor;		/* dict iteration: where to go on (in/out) */
 	__u32 needed;		/* out: bytes out must have (EMSGSIZE) */
 	__u32 reserved;
@@ -223,6 +241,10 @@ struct syncmgr_data {
 #define SYNCMGR_DATA_NO_STOP		_BITUL(3) /* slice: stop omitted */
 #define SYNCMGR_DATA_REVERSE		_BITUL(4) /* sort descending */
 #define SYNCMGR_DATA_NOWAIT		_BITUL(5) /* queue: fail at once */
+/* dict, list (SYNCMGR_FEAT_VERSION): write the container's version back */
+#define SYNCMGR_DATA_VERSION		_BITUL(6)
+/* dict, list: run only if the container's version is still version (ESTALE) */
+#define SYNCMGR_DATA_IF_VERSION		_BITUL(7)
 
 #define SYNCMGR_IOC_MAGIC		0xE5
 
