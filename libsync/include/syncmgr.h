@@ -198,7 +198,22 @@ struct sm_value {
 		struct {
 			const void *ptr;
 			uint32_t len;
-		} buf;				/* BYTES, STR (UTF-8), BLOB */
+		} buf;				/* BYTES, STR (UTF-8), BLOB, BIGINT */
+		/*
+		 * TUPLE, LIST, DICT, FROZENSET, TAGGED (a tree of values):
+		 * n values (DICT: key, value, key, value ...; TAGGED: the
+		 * tag, then the value it dresses).  Going in with len 0,
+		 * ptr is an array of n struct sm_value; going in with len
+		 * > 0, or coming out, ptr is len bytes of n values in the
+		 * ABI's layout: sm_values_decode(ptr, len, v, n) reads them
+		 * (sm_values_walk() visits a whole tree), and such a value
+		 * can be stored again as it is.
+		 */
+		struct {
+			const void *ptr;
+			uint32_t len;
+			uint32_t n;
+		} tree;
 	};
 };
 
@@ -248,6 +263,29 @@ static inline struct sm_value sm_handle(int fd)
 	return v;
 }
 
+/*
+ * Composite values (SYNCMGR_FEAT_COMPOSITE): elems must stay valid until
+ * the value has been stored.  sm_tuple(e, n), sm_list_value(e, n) (a list
+ * stored by value, not a shared list), sm_dict_value(kv, npairs) with kv
+ * key, value, key, value ..., sm_frozenset(e, n); sm_bigint(le, n) an
+ * integer beyond int64 in n bytes of two's complement, little-endian, the
+ * fewest; sm_tagged(tv) with tv[0] the tag (STR or BYTES: a binding's
+ * name of a subclass) and tv[1] the value it dresses.
+ */
+static inline struct sm_value sm_tree(int type, const struct sm_value *elems,
+				      uint32_t n)
+{
+	struct sm_value v = { .type = type, .tree = { elems, 0, n } };
+	return v;
+}
+
+#define sm_tuple(e, n)		sm_tree(SYNCMGR_VAL_TUPLE, (e), (n))
+#define sm_list_value(e, n)	sm_tree(SYNCMGR_VAL_LIST, (e), (n))
+#define sm_dict_value(kv, np)	sm_tree(SYNCMGR_VAL_DICT, (kv), 2 * (np))
+#define sm_frozenset(e, n)	sm_tree(SYNCMGR_VAL_FROZENSET, (e), (n))
+#define sm_tagged(tv)		sm_tree(SYNCMGR_VAL_TAGGED, (tv), 2)
+#define sm_bigint(le, n)	sm_payload(SYNCMGR_VAL_BIGINT, (le), (n))
+
 /* Bytes n values take as a batch (the ABI's layout). */
 size_t sm_values_size(const struct sm_value *v, unsigned int n);
 /*
@@ -259,6 +297,18 @@ int sm_values_encode(void *buf, size_t size, const struct sm_value *v,
 /* Read n values from a batch; payloads point into buf.  Returns n. */
 int sm_values_decode(const void *buf, size_t size, struct sm_value *v,
 		     unsigned int n);
+/*
+ * Visit the n values of a batch and everything inside them, depth first:
+ * fn(v, depth, arg) for each value (depth 0 for the batch's own), a
+ * composite before its elements.  fn returns 0 to go on, 1 to skip the
+ * elements of the composite it was given, or a negative errno to stop
+ * (returned).  Returns 0, or -EINVAL for a malformed batch or a tree
+ * deeper than SYNCMGR_MAX_TREE_DEPTH.
+ */
+int sm_values_walk(const void *buf, size_t size, unsigned int n,
+		   int (*fn)(const struct sm_value *v, unsigned int depth,
+			     void *arg),
+		   void *arg);
 
 /*
  * A Python slice l[start:stop:step] (list, Array).  flags:

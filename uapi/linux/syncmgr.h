@@ -197,6 +197,12 @@ enum syncmgr_value_type {
 
 /* The most HANDLE values one composite value may hold (E2BIG beyond). */
 #define SYNCMGR_MAX_TREE_HANDLES	64
+/*
+ * The deepest nesting of composite values the ABI allows (a value inside
+ * a TUPLE is at depth 1); the module's max_value_depth (default 32) may
+ * be lower.  Deeper: EINVAL.
+ */
+#define SYNCMGR_MAX_TREE_DEPTH		64
 
 struct syncmgr_value {
 	__u16 type;		/* enum syncmgr_value_type */
