@@ -311,6 +311,15 @@ int sm_values_walk(const void *buf, size_t size, unsigned int n,
 		   void *arg);
 
 /*
+ * The data ioctl itself, for bindings that lay out their own values
+ * (sm_values_encode/decode) and need a field or flag the sm_* functions
+ * do not offer (the container versions, SYNCMGR_DATA_VERSION and
+ * SYNCMGR_DATA_IF_VERSION): ioctl(fd, cmd, d), returning its value or a
+ * negative errno.  cmd is one of the SYNCMGR_IOC_* data commands.
+ */
+long sm_data_ioctl(int fd, unsigned long cmd, struct syncmgr_data *d);
+
+/*
  * A Python slice l[start:stop:step] (list, Array).  flags:
  * SYNCMGR_DATA_NO_START / SYNCMGR_DATA_NO_STOP for an omitted bound
  * (l[:3], l[::-1]); negative bounds count from the end and bounds are
