@@ -499,6 +499,31 @@ int sm_dict_copy(int dict);
 int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,
 		 struct sm_value *out, unsigned int max, struct sm_buf *buf);
 
+/*
+ * Versions (SYNCMGR_FEAT_VERSION; -EINVAL from a module without it): every
+ * dict, Namespace and list counts its changes.  Its version is 1 when it
+ * is created (a copy's too) and one more after every call that changed
+ * it; reads and failed calls leave it.  A version is never 0, so 0 below
+ * means "any version".
+ *
+ * sm_dict_version(), sm_list_version(): len() and the version in one
+ * atomic call: returns the length, *version set.
+ *
+ * The *_at() reads take *version in and out: 0 in reads whatever is
+ * there; a version in reads only if the container is still at it, else
+ * -ESTALE and nothing read.  Either way (success or -ESTALE) *version
+ * comes back as the container's version.  So pages are consistent:
+ * begin with *version 0 and keep passing the same variable; -ESTALE means
+ * the container changed between pages: start over (cursor and *version 0).
+ *
+ * sm_dict_iter_at() is sm_dict_iter() with that version.
+ * sm_list_get_slice_at() is sm_list_get_slice() with that version.
+ */
+int sm_dict_version(int dict, uint64_t *version);
+int sm_dict_iter_at(int dict, unsigned int what, uint64_t *cursor,
+		    uint64_t *version, struct sm_value *out, unsigned int max,
+		    struct sm_buf *buf);
+
 /* Namespace: attributes by name; a missing one is -ENOENT (AttributeError). */
 int sm_ns_create(unsigned int flags);
 int sm_ns_get(int ns, const char *name, struct sm_value *out,
@@ -570,6 +595,23 @@ int sm_list_sort(int list, int reverse);
 int sm_list_repeat(int list, int64_t n);
 int sm_list_clear(int list);
 int sm_list_copy(int list);
+/*
+ * Versions: see sm_dict_version() above (the same rules).  len() and the
+ * version: sm_list_version() returns the length, *version set.
+ * sm_list_get_slice_at(): sm_list_get_slice() at *version (0: any), which
+ * comes back as the list's version (also with -ESTALE).
+ * sm_list_replace_if(): l[:] = values (n of them, 0 empties it), only if
+ * the list is still at version, else -ESTALE and nothing changed: a sort
+ * with a key function reads the list with its version, sorts in the
+ * caller, and stores it back without losing a concurrent change (on
+ * -ESTALE, read again and redo).  Returns 0.
+ */
+int sm_list_version(int list, uint64_t *version);
+int sm_list_get_slice_at(int list, const struct sm_slice *s,
+			 struct sm_value *out, unsigned int max,
+			 struct sm_buf *buf, uint64_t *version);
+int sm_list_replace_if(int list, const struct sm_value *values,
+		       unsigned int n, uint64_t version);
 
 #ifdef __cplusplus
 }
