@@ -81,6 +81,11 @@ struct syncmgr_ops {
 	void (*state)(struct syncmgr_obj *obj, struct syncmgr_state *st);
 	/* Under base->lock: the tracked owner exited; obj->owner is clear. */
 	void (*owner_died)(struct syncmgr_obj *obj);
+	/*
+	 * Containers with a version (dict, list), for fdinfo: a lockless
+	 * snapshot of it.  NULL: the kind has none.
+	 */
+	u64 (*version)(struct syncmgr_obj *obj);
 };
 
 /*
@@ -106,6 +111,14 @@ struct syncmgr_ops {
 #define SYNCMGR_USES_STEP	BIT(5)	/* reads step */
 #define SYNCMGR_USES_DEADLINE	BIT(6)	/* reads deadline */
 #define SYNCMGR_USES_CURSOR	BIT(7)	/* reads and writes cursor */
+
+/*
+ * The version flags (SYNCMGR_FEAT_VERSION), taken by every dict, Namespace
+ * and list command: the handler checks IF_VERSION under its lock and
+ * leaves the version in d->version (syncmgr_version_begin/_end, item.h);
+ * the core writes it back for SYNCMGR_DATA_VERSION.
+ */
+#define SYNCMGR_DATA_VERSIONS	(SYNCMGR_DATA_VERSION | SYNCMGR_DATA_IF_VERSION)
 
 struct syncmgr_data_cmd {
 	/*

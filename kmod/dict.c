@@ -69,8 +69,9 @@ struct syncmgr_dict {
 	u64 last_seq;
 	struct rb_root order;
 	struct syncmgr_charge bkt;	/* what buckets costs, and to whom */
-	/* written under mutex, read locklessly by state */
+	/* written under mutex, read locklessly by state, LEN and fdinfo */
 	u32 count;
+	u64 version;			/* item.h */
 };
 
 static struct syncmgr_dict *syncmgr_dict(struct syncmgr_obj *obj)
@@ -148,6 +149,7 @@ static int syncmgr_dict_init(struct syncmgr_obj *obj,
 	}
 	dt->nbuckets = SYNCMGR_DICT_MIN_BUCKETS;
 	dt->order = RB_ROOT;
+	dt->version = 1;
 	mutex_init(&dt->mutex);
 	obj->priv = dt;
 	return 0;
@@ -395,6 +397,9 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, unsigned int cmd,
 	syncmgr_out_init(&o, d, 1);
 
 	mutex_lock(&dt->mutex);
+	ret = syncmgr_version_begin(d, dt->version);
+	if (ret)
+		goto unlock;
 	e = syncmgr_dict_find(dt, key.it, hash);
 	if (!e)
 		ret = -ENOENT;
@@ -402,6 +407,9 @@ static long syncmgr_dict_get(struct syncmgr_obj *obj, unsigned int cmd,
 		ret = syncmgr_out_one(&o, e->value);
 	if (!ret && pop)
 		syncmgr_dict_remove(dt, e, &items);
+	if (!ret)
+		syncmgr_version_end(d, &dt->version, pop);
+unlock:
 	mutex_unlock(&dt->mutex);
 	ret = syncmgr_out_end(&o, ret);
 	syncmgr_keys_free(&key, 1);
@@ -424,6 +432,9 @@ static long syncmgr_dict_popitem(struct syncmgr_obj *obj, unsigned int cmd,
 	syncmgr_out_init(&o, d, 2);
 
 	mutex_lock(&dt->mutex);
+	ret = syncmgr_version_begin(d, dt->version);
+	if (ret)
+		goto unlock;
 	last = rb_last(&dt->order);
 	if (!last) {
 		ret = -ENOENT;
@@ -442,6 +453,7 @@ static long syncmgr_dict_popitem(struct syncmgr_obj *obj, unsigned int cmd,
 	if (!ret) {
 		syncmgr_dict_unlink(dt, e);
 		syncmgr_dict_maybe_shrink(dt);
+		syncmgr_version_end(d, &dt->version, true);
 	}
 unlock:
 	mutex_unlock(&dt->mutex);
@@ -470,6 +482,9 @@ static long syncmgr_dict_contains(struct syncmgr_obj *obj, unsigned int cmd,
 	hash = syncmgr_item_hash(key.it);
 
 	mutex_lock(&dt->mutex);
+	ret = syncmgr_version_begin(d, dt->version);
+	if (ret)
+		goto unlock;
 	e = syncmgr_dict_find(dt, key.it, hash);
 	if (!del)
 		ret = e ? 1 : 0;
@@ -477,6 +492,9 @@ static long syncmgr_dict_contains(struct syncmgr_obj *obj, unsigned int cmd,
 		ret = -ENOENT;
 	else
 		syncmgr_dict_remove(dt, e, &items);
+	if (ret >= 0)
+		syncmgr_version_end(d, &dt->version, del);
+unlock:
 	mutex_unlock(&dt->mutex);
 	syncmgr_keys_free(&key, 1);
 	syncmgr_items_free(&items);
@@ -515,13 +533,19 @@ static long syncmgr_dict_assign(struct syncmgr_obj *obj, unsigned int cmd,
 		ret = syncmgr_nest_lock(&nest, &dt->mutex);
 	if (ret)
 		goto out;
+	ret = syncmgr_version_begin(d, dt->version);
+	if (ret)
+		goto unlock;
 	e = syncmgr_dict_find(dt, kv[0].it, hash);
 	if (e)
 		syncmgr_dict_replace(dt, e, value, &garbage);
 	else
 		ret = syncmgr_dict_insert(dt, &kv[0], hash, value);
-	if (!ret)
+	if (!ret) {
 		value = NULL;
+		syncmgr_version_end(d, &dt->version, true);
+	}
+unlock:
 	mutex_unlock(&dt->mutex);
 out:
 	syncmgr_nest_end(&nest);
@@ -583,6 +607,11 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, unsigned int cmd,
 		ret = syncmgr_nest_lock(&nest, &dt->mutex);
 	if (ret)
 		goto free_spare;
+	ret = syncmgr_version_begin(d, dt->version);
+	if (ret) {
+		mutex_unlock(&dt->mutex);
+		goto free_spare;
+	}
 	/* Buckets grow as new keys are linked, not for replaced ones. */
 	while (!list_empty(&items)) {
 		key = list_first_entry(&items, struct syncmgr_item, node);
@@ -601,8 +630,8 @@ static long syncmgr_dict_update(struct syncmgr_obj *obj, unsigned int cmd,
 		e->hash = syncmgr_item_hash(key);
 		syncmgr_dict_link(dt, e);
 	}
+	syncmgr_version_end(d, &dt->version, true);
 	mutex_unlock(&dt->mutex);
-	ret = 0;
 	i = npairs;
 free_spare:
 	syncmgr_nest_end(&nest);
@@ -644,9 +673,14 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj, unsigned int cmd,
 		loop = syncmgr_nest_lock(&nest, &dt->mutex);
 	if (loop)
 		mutex_lock(&dt->mutex);
-	e = syncmgr_dict_find(dt, kv[0].it, hash);
-	if (e) {
+	ret = syncmgr_version_begin(d, dt->version);
+	e = ret ? NULL : syncmgr_dict_find(dt, kv[0].it, hash);
+	if (ret) {
+		/* ESTALE: nothing looked at */
+	} else if (e) {
 		ret = syncmgr_out_one(&o, e->value);
+		if (!ret)
+			syncmgr_version_end(d, &dt->version, false);
 	} else if (loop) {
 		ret = loop;
 	} else if (!syncmgr_out_room(&o, kv[1].it)) {
@@ -657,6 +691,8 @@ static long syncmgr_dict_setdefault(struct syncmgr_obj *obj, unsigned int cmd,
 		ret = IS_ERR(dflt) ? PTR_ERR(dflt) : syncmgr_out_put(&o, dflt);
 		if (!ret)
 			ret = syncmgr_dict_insert(dt, &kv[0], hash, dflt);
+		if (!ret)
+			syncmgr_version_end(d, &dt->version, true);
 		if (!ret || IS_ERR(dflt))
 			dflt = NULL;
 	}
@@ -691,6 +727,11 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, unsigned int cmd,
 	syncmgr_out_init(&o, d, max * per);
 
 	mutex_lock(&dt->mutex);
+	ret = syncmgr_version_begin(d, dt->version);
+	if (ret) {
+		mutex_unlock(&dt->mutex);
+		return ret;
+	}
 	/* The first entry after the cursor: the order is by seq. */
 	node = dt->order.rb_node;
 	e = NULL;
@@ -726,6 +767,7 @@ static long syncmgr_dict_iter(struct syncmgr_obj *obj, unsigned int cmd,
 	}
 	if (!e)
 		cursor = 0;		/* complete */
+	syncmgr_version_end(d, &dt->version, false);
 	mutex_unlock(&dt->mutex);
 	/* Before any fd is installed: this write cannot be undone after. */
 	if (!ret && (n || !e) && put_user(cursor, &argp->cursor))
@@ -747,6 +789,12 @@ static long syncmgr_dict_clear(struct syncmgr_obj *obj, unsigned int cmd,
 	if (!fresh)
 		return -ENOMEM;
 	mutex_lock(&dt->mutex);
+	if (syncmgr_version_begin(d, dt->version)) {
+		mutex_unlock(&dt->mutex);
+		kvfree(fresh);
+		syncmgr_charge_drop(&c);
+		return -ESTALE;
+	}
 	old = dt->order;
 	dt->order = RB_ROOT;
 	swap(fresh, dt->buckets);
@@ -754,6 +802,7 @@ static long syncmgr_dict_clear(struct syncmgr_obj *obj, unsigned int cmd,
 	dt->nbuckets = SYNCMGR_DICT_MIN_BUCKETS;
 	dt->nr_handles = 0;
 	WRITE_ONCE(dt->count, 0);
+	syncmgr_version_end(d, &dt->version, true);
 	mutex_unlock(&dt->mutex);
 	kvfree(fresh);
 	syncmgr_charge_drop(&c);
@@ -780,6 +829,12 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, unsigned int cmd,
 	nd = syncmgr_dict(copy);
 
 	mutex_lock(&dt->mutex);
+	ret = syncmgr_version_begin(d, dt->version);
+	if (ret) {
+		mutex_unlock(&dt->mutex);
+		syncmgr_obj_put(copy);
+		return ret;
+	}
 	mutex_lock_nested(&nd->mutex, SINGLE_DEPTH_NESTING);
 	syncmgr_dict_reserve(nd, dt->count);
 	for (node = rb_first(&dt->order); node; node = rb_next(node)) {
@@ -807,6 +862,8 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, unsigned int cmd,
 		cond_resched();
 	}
 	mutex_unlock(&nd->mutex);
+	if (!ret)
+		syncmgr_version_end(d, &dt->version, false);
 	mutex_unlock(&dt->mutex);
 	if (ret) {
 		syncmgr_obj_put(copy);
@@ -815,11 +872,24 @@ static long syncmgr_dict_copy(struct syncmgr_obj *obj, unsigned int cmd,
 	return syncmgr_obj_install(copy, O_CLOEXEC);
 }
 
+/* Lockless, unless the version must go with the length. */
 static long syncmgr_dict_len(struct syncmgr_obj *obj, unsigned int cmd,
 			     struct syncmgr_data *d,
 			     struct syncmgr_data __user *argp)
 {
-	return READ_ONCE(syncmgr_dict(obj)->count);
+	struct syncmgr_dict *dt = syncmgr_dict(obj);
+	long ret;
+
+	if (likely(!d->flags))
+		return READ_ONCE(dt->count);
+	mutex_lock(&dt->mutex);
+	ret = syncmgr_version_begin(d, dt->version);
+	if (!ret) {
+		ret = dt->count;
+		syncmgr_version_end(d, &dt->version, false);
+	}
+	mutex_unlock(&dt->mutex);
+	return ret;
 }
 
 /* The objects held as keys or values, each with a reference. */
@@ -856,44 +926,59 @@ static void syncmgr_dict_state(struct syncmgr_obj *obj,
 	st->value = READ_ONCE(syncmgr_dict(obj)->count);
 }
 
+static u64 syncmgr_dict_version(struct syncmgr_obj *obj)
+{
+	return READ_ONCE(syncmgr_dict(obj)->version);
+}
+
 static const struct syncmgr_ops syncmgr_dict_ops = {
 	.init		= syncmgr_dict_init,
 	.destroy	= syncmgr_dict_destroy,
 	.handles	= syncmgr_dict_handles,
 	.ready		= syncmgr_dict_ready,
 	.state		= syncmgr_dict_state,
+	.version	= syncmgr_dict_version,
 };
 
 #define SYNCMGR_DICT_KEYED	(SYNCMGR_USES_IN | SYNCMGR_USES_COUNT)
 
 static const struct syncmgr_data_cmd syncmgr_dict_cmds[SYNCMGR_DATA_SLOTS] = {
-	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LEN)] = { syncmgr_dict_len },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LEN)] = {
+		syncmgr_dict_len, 0, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LOOKUP)] = {
-		syncmgr_dict_get, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT },
+		syncmgr_dict_get, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT,
+		SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_POP)] = {
-		syncmgr_dict_get, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT },
+		syncmgr_dict_get, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT,
+		SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_SETDEFAULT)] = {
-		syncmgr_dict_setdefault, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT },
+		syncmgr_dict_setdefault, SYNCMGR_DICT_KEYED | SYNCMGR_USES_OUT,
+		SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_ASSIGN)] = {
-		syncmgr_dict_assign, SYNCMGR_DICT_KEYED },
+		syncmgr_dict_assign, SYNCMGR_DICT_KEYED, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_UPDATE)] = {
-		syncmgr_dict_update, SYNCMGR_DICT_KEYED },
+		syncmgr_dict_update, SYNCMGR_DICT_KEYED, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CONTAINS)] = {
-		syncmgr_dict_contains, SYNCMGR_DICT_KEYED },
+		syncmgr_dict_contains, SYNCMGR_DICT_KEYED,
+		SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_DELETE)] = {
-		syncmgr_dict_contains, SYNCMGR_DICT_KEYED },
+		syncmgr_dict_contains, SYNCMGR_DICT_KEYED,
+		SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_POPITEM)] = {
-		syncmgr_dict_popitem, SYNCMGR_USES_OUT },
+		syncmgr_dict_popitem, SYNCMGR_USES_OUT, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_ITER)] = {
 		syncmgr_dict_iter, SYNCMGR_USES_OUT | SYNCMGR_USES_COUNT |
-		SYNCMGR_USES_CURSOR, SYNCMGR_DATA_KEYS | SYNCMGR_DATA_VALUES },
-	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CLEAR_ALL)] = { syncmgr_dict_clear },
-	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COPY)] = { syncmgr_dict_copy },
+		SYNCMGR_USES_CURSOR, SYNCMGR_DATA_KEYS | SYNCMGR_DATA_VALUES |
+		SYNCMGR_DATA_VERSIONS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CLEAR_ALL)] = {
+		syncmgr_dict_clear, 0, SYNCMGR_DATA_VERSIONS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COPY)] = {
+		syncmgr_dict_copy, 0, SYNCMGR_DATA_VERSIONS },
 };
 
 const struct syncmgr_family syncmgr_dict_family = {
 	.name		= "dict",
-	.features	= SYNCMGR_FEAT_DICT,
+	.features	= SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_VERSION,
 	.ops		= &syncmgr_dict_ops,
 	.cmds		= syncmgr_dict_cmds,
 };
@@ -901,7 +986,7 @@ const struct syncmgr_family syncmgr_dict_family = {
 /* A Namespace is a dict whose keys are attribute names (str). */
 const struct syncmgr_family syncmgr_ns_family = {
 	.name		= "Namespace",
-	.features	= SYNCMGR_FEAT_DICT,
+	.features	= SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_VERSION,
 	.ops		= &syncmgr_dict_ops,
 	.cmds		= syncmgr_dict_cmds,
 };

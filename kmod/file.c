@@ -120,7 +120,9 @@ static bool syncmgr_data_fields_ok(const struct syncmgr_data_cmd *c,
 	       (!d->start || uses & SYNCMGR_USES_START) &&
 	       (!d->stop || uses & SYNCMGR_USES_STOP) &&
 	       (!d->step || uses & SYNCMGR_USES_STEP) &&
-	       (!d->deadline || uses & SYNCMGR_USES_DEADLINE) &&
+	       /* deadline's storage is version's: read with IF_VERSION */
+	       (!d->deadline || uses & SYNCMGR_USES_DEADLINE ||
+		d->flags & SYNCMGR_DATA_IF_VERSION) &&
 	       (!d->cursor || uses & SYNCMGR_USES_CURSOR) &&
 	       !(d->flags & ~(u32)c->flags);
 }
@@ -129,7 +131,11 @@ static bool syncmgr_data_fields_ok(const struct syncmgr_data_cmd *c,
  * A data command: find it in the kind's table (EBADFD if the kind lacks
  * it), copy the arguments in, check the fields it does not use, run it;
  * a too-small output buffer reports the size the caller needs (the
- * object is unchanged).
+ * object is unchanged).  With SYNCMGR_DATA_VERSION the container's
+ * version goes back to the caller after a success or an ESTALE; the
+ * field is written once before the command (its value as read) so that
+ * the write after it cannot fault unless the caller unmaps its own
+ * argument meanwhile.  Without the flag nothing more is copied.
  */
 static long syncmgr_data_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
 			       void __user *argp)
@@ -151,9 +157,16 @@ static long syncmgr_data_ioctl(struct syncmgr_obj *obj, unsigned int cmd,
 		return -EBADFD;
 	if (!syncmgr_data_fields_ok(c, &d))
 		return -EINVAL;
+	if (unlikely(d.flags & SYNCMGR_DATA_VERSION) &&
+	    put_user(d.version, &uarg->version))
+		return -EFAULT;
 	ret = c->run(obj, cmd, &d, uarg);
 	if (ret == -EMSGSIZE && d.needed &&
 	    put_user(d.needed, &uarg->needed))
+		ret = -EFAULT;
+	if (unlikely(d.flags & SYNCMGR_DATA_VERSION) &&
+	    (ret >= 0 || ret == -ESTALE) &&
+	    put_user(d.version, &uarg->version))
 		ret = -EFAULT;
 	return ret;
 }
@@ -273,6 +286,9 @@ static void syncmgr_obj_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "syncmgr-waiters:\t%u\n", st.waiters);
 	seq_printf(m, "syncmgr-owner:\t%u\n", st.owner);
 	seq_printf(m, "syncmgr-status:\t%#x\n", st.status);
+	if (obj->ops->version)
+		seq_printf(m, "syncmgr-version:\t%llu\n",
+			   obj->ops->version(obj));
 	/*
 	 * The creator's usage (its account: its uid in its user namespace,
 	 * with all it charged there and in the namespaces it made): lets a

@@ -60,6 +60,34 @@ struct syncmgr_out {
 	struct file **files;
 };
 
+/*
+ * A container's version (dict, Namespace, list): 1 at creation, one more
+ * after every command that changed it, under the container's lock.  A
+ * command calls syncmgr_version_begin() right after taking its lock,
+ * before anything else it does there: with IF_VERSION and another
+ * version it fails with -ESTALE, and d->version holds the container's
+ * version (which the core writes back for SYNCMGR_DATA_VERSION).  Before
+ * dropping the lock, syncmgr_version_end() counts a change and leaves
+ * the version in d->version.
+ */
+static inline int syncmgr_version_begin(struct syncmgr_data *d, u64 version)
+{
+	if (unlikely(d->flags & SYNCMGR_DATA_IF_VERSION) &&
+	    d->version != version) {
+		d->version = version;
+		return -ESTALE;
+	}
+	return 0;
+}
+
+static inline void syncmgr_version_end(struct syncmgr_data *d, u64 *version,
+				       bool changed)
+{
+	if (changed)
+		WRITE_ONCE(*version, *version + 1);
+	d->version = *version;
+}
+
 /* codec.c: values in from and out to user memory, and their charge */
 int syncmgr_items_in(const struct syncmgr_data *d, u32 count,
 		     struct list_head *items);

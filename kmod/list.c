@@ -43,6 +43,7 @@ struct syncmgr_list {
 	struct syncmgr_item **items;	/* syncmgr_mem_alloc'd, cap slots */
 	u32 len, cap;
 	struct syncmgr_charge slots;	/* what items costs, and to whom */
+	u64 version;			/* item.h; read locklessly by fdinfo */
 };
 
 static struct syncmgr_list *to_list(struct syncmgr_obj *obj)
@@ -238,7 +239,11 @@ static long syncmgr_list_len(struct syncmgr_obj *obj, unsigned int cmd,
 	long len;
 
 	mutex_lock(&l->mutex);
-	len = l->len;
+	len = syncmgr_version_begin(d, l->version);
+	if (!len) {
+		len = l->len;
+		syncmgr_version_end(d, &l->version, false);
+	}
 	mutex_unlock(&l->mutex);
 	return len;
 }
@@ -260,6 +265,9 @@ static long syncmgr_list_lookup(struct syncmgr_obj *obj, unsigned int cmd,
 	if (ret)
 		return ret;
 	mutex_lock(&l->mutex);
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret)
+		goto unlock;
 	if (d->step) {
 		syncmgr_slice_indices(d, l->len, &s);
 	} else {
@@ -282,6 +290,7 @@ static long syncmgr_list_lookup(struct syncmgr_obj *obj, unsigned int cmd,
 			break;
 		ret = syncmgr_out_put(&o, it);
 	}
+	syncmgr_version_end(d, &l->version, false);
 	mutex_unlock(&l->mutex);
 	return syncmgr_out_end(&o, ret);
 unlock:
@@ -334,7 +343,10 @@ static long syncmgr_list_assign(struct syncmgr_obj *obj, unsigned int cmd,
 	ret = syncmgr_list_store_begin(obj, d, d->step, &st);
 	if (ret)
 		goto out;
-	if (!d->step) {
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret) {
+		/* nothing */
+	} else if (!d->step) {
 		ret = syncmgr_list_index(l, d->start, &i);
 		if (!ret) {
 			list_add_tail(&l->items[i]->node, &gone);
@@ -358,6 +370,7 @@ static long syncmgr_list_assign(struct syncmgr_obj *obj, unsigned int cmd,
 	}
 	if (!ret) {
 		syncmgr_list_adopt(&st.items);
+		syncmgr_version_end(d, &l->version, true);
 		syncmgr_obj_changed(obj);
 	}
 	mutex_unlock(&l->mutex);
@@ -394,7 +407,10 @@ static long syncmgr_list_delete(struct syncmgr_obj *obj, unsigned int cmd,
 	if (ret)
 		return ret;
 	mutex_lock(&l->mutex);
-	if (!d->step) {
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret) {
+		/* nothing */
+	} else if (!d->step) {
 		ret = syncmgr_list_index(l, d->start, &i);
 		if (!ret)
 			syncmgr_list_splice(l, i, i + 1, NULL, 0, &gone);
@@ -413,6 +429,8 @@ static long syncmgr_list_delete(struct syncmgr_obj *obj, unsigned int cmd,
 			syncmgr_list_shrink(l);
 		}
 	}
+	if (!ret)
+		syncmgr_version_end(d, &l->version, true);
 	mutex_unlock(&l->mutex);
 	syncmgr_items_free(&gone);
 	return ret;
@@ -432,11 +450,13 @@ static long syncmgr_list_add(struct syncmgr_obj *obj, unsigned int cmd,
 
 	if (insert && d->count != 1)
 		return -EINVAL;
-	if (!insert && !d->count)
-		return syncmgr_list_in(d, true, &gone);	/* extend([]) */
-	ret = syncmgr_list_store_begin(obj, d, false, &st);
+	/* extend([]) takes nothing in, and changes the version only. */
+	ret = syncmgr_list_store_begin(obj, d, !insert, &st);
 	if (ret)
 		goto out;
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret)
+		goto unlock;
 	at = l->len;
 	if (insert) {
 		/* Clamped as list.insert() does. */
@@ -448,8 +468,10 @@ static long syncmgr_list_add(struct syncmgr_obj *obj, unsigned int cmd,
 	ret = syncmgr_list_splice(l, at, at, st.arr, d->count, &gone);
 	if (!ret) {
 		syncmgr_list_adopt(&st.items);
+		syncmgr_version_end(d, &l->version, true);
 		syncmgr_obj_changed(obj);
 	}
+unlock:
 	mutex_unlock(&l->mutex);
 out:
 	syncmgr_list_store_end(&st);
@@ -469,11 +491,15 @@ static long syncmgr_list_pop(struct syncmgr_obj *obj, unsigned int cmd,
 
 	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&l->mutex);
-	ret = syncmgr_list_index(l, d->start, &i);
+	ret = syncmgr_version_begin(d, l->version);
+	if (!ret)
+		ret = syncmgr_list_index(l, d->start, &i);
 	if (!ret && syncmgr_out_room(&o, l->items[i]))
 		ret = syncmgr_out_put(&o, l->items[i]);
-	if (!ret && o.count)
+	if (!ret && o.count) {
 		syncmgr_list_splice(l, i, i + 1, NULL, 0, &gone);
+		syncmgr_version_end(d, &l->version, true);
+	}
 	mutex_unlock(&l->mutex);
 	ret = syncmgr_out_end(&o, ret);
 	syncmgr_items_free(&gone);
@@ -498,8 +524,11 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, unsigned int cmd,
 	ret = syncmgr_keys_in(d, &v, 1);
 	if (ret)
 		return ret;
-	ret = -ENOENT;
 	mutex_lock(&l->mutex);
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret)
+		goto unlock;
+	ret = -ENOENT;
 	hi = l->len;
 	if (cmd == SYNCMGR_IOC_INDEX) {
 		/* list.index() clamps start and stop as slices do. */
@@ -522,13 +551,18 @@ static long syncmgr_list_find(struct syncmgr_obj *obj, unsigned int cmd,
 		}
 		break;
 	}
+	if (cmd == SYNCMGR_IOC_COUNT)
+		ret = n;
+	else if (cmd == SYNCMGR_IOC_CONTAINS)
+		ret = n ? 1 : 0;
+	/* Only a remove that found its value changed the list. */
+	if (ret >= 0)
+		syncmgr_version_end(d, &l->version,
+				    cmd == SYNCMGR_IOC_REMOVE);
+unlock:
 	mutex_unlock(&l->mutex);
 	syncmgr_keys_free(&v, 1);
 	syncmgr_items_free(&gone);
-	if (cmd == SYNCMGR_IOC_COUNT)
-		return n;
-	if (cmd == SYNCMGR_IOC_CONTAINS)
-		return n ? 1 : 0;
 	return ret;
 }
 
@@ -538,12 +572,17 @@ static long syncmgr_list_reverse(struct syncmgr_obj *obj, unsigned int cmd,
 {
 	struct syncmgr_list *l = to_list(obj);
 	u32 i, j;
+	int ret;
 
 	mutex_lock(&l->mutex);
-	for (i = 0, j = l->len; i + 1 < j; i++, j--)
-		swap(l->items[i], l->items[j - 1]);
+	ret = syncmgr_version_begin(d, l->version);
+	if (!ret) {
+		for (i = 0, j = l->len; i + 1 < j; i++, j--)
+			swap(l->items[i], l->items[j - 1]);
+		syncmgr_version_end(d, &l->version, true);
+	}
 	mutex_unlock(&l->mutex);
-	return 0;
+	return ret;
 }
 
 /*
@@ -589,12 +628,15 @@ static long syncmgr_list_sort(struct syncmgr_obj *obj, unsigned int cmd,
 	bool rev = d->flags & SYNCMGR_DATA_REVERSE;
 	struct syncmgr_item **a = NULL, **b = NULL;
 	u32 n, width;
-	int ret = 0;
+	int ret;
 
 	mutex_lock(&l->mutex);
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret)
+		goto unlock;
 	n = l->len;
 	if (n < 2)
-		goto unlock;
+		goto done;
 	a = kvmalloc_array(n, sizeof(*a), GFP_KERNEL_ACCOUNT);
 	b = kvmalloc_array(n, sizeof(*b), GFP_KERNEL_ACCOUNT);
 	if (!a || !b) {
@@ -611,6 +653,9 @@ static long syncmgr_list_sort(struct syncmgr_obj *obj, unsigned int cmd,
 			break;
 	}
 	memcpy(l->items, a, n * sizeof(*a));
+done:
+	/* Every successful sort counts, also of 0 or 1 values. */
+	syncmgr_version_end(d, &l->version, true);
 unlock:
 	mutex_unlock(&l->mutex);
 	kvfree(a);
@@ -647,14 +692,21 @@ static long syncmgr_list_clear(struct syncmgr_obj *obj, unsigned int cmd,
 	struct syncmgr_charge slots = {};
 	struct syncmgr_item **items;
 	u32 i, len;
+	int ret;
 
 	mutex_lock(&l->mutex);
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret) {
+		mutex_unlock(&l->mutex);
+		return ret;
+	}
 	items = l->items;
 	len = l->len;
 	l->items = NULL;
 	l->len = 0;
 	l->cap = 0;
 	syncmgr_charge_move(&slots, &l->slots);
+	syncmgr_version_end(d, &l->version, true);
 	mutex_unlock(&l->mutex);
 	for (i = 0; i < len; i++)
 		syncmgr_item_free(items[i]);
@@ -678,10 +730,12 @@ static long syncmgr_list_repeat(struct syncmgr_obj *obj, unsigned int cmd,
 	if (!n)
 		return syncmgr_list_clear(obj, cmd, d, argp);
 	mutex_lock(&l->mutex);
-	len = l->len;
-	ret = 0;
-	if (n == 1 || !len)
+	ret = syncmgr_version_begin(d, l->version);
+	if (ret)
 		goto unlock;
+	len = l->len;
+	if (n == 1 || !len)
+		goto done;
 	/*
 	 * A bigger array is made aside and swapped in only once every clone
 	 * is made: a failed repeat leaves capacity and charges as they were.
@@ -710,6 +764,8 @@ static long syncmgr_list_repeat(struct syncmgr_obj *obj, unsigned int cmd,
 		syncmgr_list_swap(l, items, cap, &c);
 	l->len = need;
 	syncmgr_obj_changed(obj);
+done:
+	syncmgr_version_end(d, &l->version, true);
 unlock:
 	mutex_unlock(&l->mutex);
 	return ret;
@@ -730,7 +786,8 @@ static long syncmgr_list_copy(struct syncmgr_obj *obj, unsigned int cmd,
 		return PTR_ERR(copy);
 	nl = to_list(copy);
 	mutex_lock(&l->mutex);
-	if (l->len) {
+	ret = syncmgr_version_begin(d, l->version);
+	if (!ret && l->len) {
 		nl->items = syncmgr_list_slots(l->len, &nl->slots);
 		if (IS_ERR(nl->items)) {
 			ret = PTR_ERR(nl->items);
@@ -743,6 +800,8 @@ static long syncmgr_list_copy(struct syncmgr_obj *obj, unsigned int cmd,
 		if (!ret)
 			nl->len = l->len;
 	}
+	if (!ret)
+		syncmgr_version_end(d, &l->version, false);
 	mutex_unlock(&l->mutex);
 	if (ret) {
 		syncmgr_obj_put(copy);
@@ -778,6 +837,7 @@ static int syncmgr_list_init(struct syncmgr_obj *obj,
 	if (IS_ERR(l))
 		return PTR_ERR(l);
 	mutex_init(&l->mutex);
+	l->version = 1;
 	obj->priv = l;
 	return 0;
 }
@@ -816,57 +876,72 @@ static void syncmgr_list_state(struct syncmgr_obj *obj,
 	st->value = READ_ONCE(to_list(obj)->len);
 }
 
+static u64 syncmgr_list_version(struct syncmgr_obj *obj)
+{
+	return READ_ONCE(to_list(obj)->version);
+}
+
 static const struct syncmgr_ops syncmgr_list_ops = {
 	.init		= syncmgr_list_init,
 	.destroy	= syncmgr_list_destroy,
 	.handles	= syncmgr_list_handles,
 	.ready		= syncmgr_list_ready,
 	.state		= syncmgr_list_state,
+	.version	= syncmgr_list_version,
 };
 
 /* An index, or with a step a slice (stop, NO_START, NO_STOP). */
 #define SYNCMGR_LIST_SLICE	(SYNCMGR_USES_START | SYNCMGR_USES_STOP | \
 				 SYNCMGR_USES_STEP)
 #define SYNCMGR_LIST_BOUNDS	(SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP)
+/* The flags of a command taking the bounds (and, as every one, versions). */
+#define SYNCMGR_LIST_FLAGS	(SYNCMGR_LIST_BOUNDS | SYNCMGR_DATA_VERSIONS)
 #define SYNCMGR_LIST_VALUES	(SYNCMGR_USES_IN | SYNCMGR_USES_COUNT)
 
 static const struct syncmgr_data_cmd syncmgr_list_cmds[SYNCMGR_DATA_SLOTS] = {
-	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LEN)] = { syncmgr_list_len },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LEN)] = {
+		syncmgr_list_len, 0, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_LOOKUP)] = {
 		syncmgr_list_lookup, SYNCMGR_USES_OUT | SYNCMGR_USES_COUNT |
-		SYNCMGR_LIST_SLICE, SYNCMGR_LIST_BOUNDS },
+		SYNCMGR_LIST_SLICE, SYNCMGR_LIST_FLAGS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_ASSIGN)] = {
 		syncmgr_list_assign, SYNCMGR_LIST_VALUES | SYNCMGR_LIST_SLICE,
-		SYNCMGR_LIST_BOUNDS },
+		SYNCMGR_LIST_FLAGS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_DELETE)] = {
-		syncmgr_list_delete, SYNCMGR_LIST_SLICE, SYNCMGR_LIST_BOUNDS },
+		syncmgr_list_delete, SYNCMGR_LIST_SLICE, SYNCMGR_LIST_FLAGS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_UPDATE)] = {
-		syncmgr_list_add, SYNCMGR_LIST_VALUES },
+		syncmgr_list_add, SYNCMGR_LIST_VALUES, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_INSERT)] = {
-		syncmgr_list_add, SYNCMGR_LIST_VALUES | SYNCMGR_USES_START },
+		syncmgr_list_add, SYNCMGR_LIST_VALUES | SYNCMGR_USES_START,
+		SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_POP)] = {
-		syncmgr_list_pop, SYNCMGR_USES_OUT | SYNCMGR_USES_START },
+		syncmgr_list_pop, SYNCMGR_USES_OUT | SYNCMGR_USES_START,
+		SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_REMOVE)] = {
-		syncmgr_list_find, SYNCMGR_LIST_VALUES },
+		syncmgr_list_find, SYNCMGR_LIST_VALUES, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_INDEX)] = {
 		syncmgr_list_find, SYNCMGR_LIST_VALUES | SYNCMGR_USES_START |
-		SYNCMGR_USES_STOP, SYNCMGR_LIST_BOUNDS },
+		SYNCMGR_USES_STOP, SYNCMGR_LIST_FLAGS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COUNT)] = {
-		syncmgr_list_find, SYNCMGR_LIST_VALUES },
+		syncmgr_list_find, SYNCMGR_LIST_VALUES, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CONTAINS)] = {
-		syncmgr_list_find, SYNCMGR_LIST_VALUES },
-	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_REVERSE)] = { syncmgr_list_reverse },
+		syncmgr_list_find, SYNCMGR_LIST_VALUES, SYNCMGR_DATA_VERSIONS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_REVERSE)] = {
+		syncmgr_list_reverse, 0, SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_SORT)] = {
-		syncmgr_list_sort, 0, SYNCMGR_DATA_REVERSE },
+		syncmgr_list_sort, 0,
+		SYNCMGR_DATA_REVERSE | SYNCMGR_DATA_VERSIONS },
 	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_REPEAT)] = {
-		syncmgr_list_repeat, SYNCMGR_USES_COUNT },
-	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CLEAR_ALL)] = { syncmgr_list_clear },
-	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COPY)] = { syncmgr_list_copy },
+		syncmgr_list_repeat, SYNCMGR_USES_COUNT, SYNCMGR_DATA_VERSIONS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_CLEAR_ALL)] = {
+		syncmgr_list_clear, 0, SYNCMGR_DATA_VERSIONS },
+	[SYNCMGR_DATA_SLOT(SYNCMGR_IOC_COPY)] = {
+		syncmgr_list_copy, 0, SYNCMGR_DATA_VERSIONS },
 };
 
 const struct syncmgr_family syncmgr_list_family = {
 	.name		= "list",
-	.features	= SYNCMGR_FEAT_LIST,
+	.features	= SYNCMGR_FEAT_LIST | SYNCMGR_FEAT_VERSION,
 	.ops		= &syncmgr_list_ops,
 	.cmds		= syncmgr_list_cmds,
 };

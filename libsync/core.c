@@ -80,6 +80,27 @@ int sm__create(unsigned int type, unsigned int flags, unsigned int value,
 	return sm__create_args(&args);
 }
 
+long sm_data_ioctl(int fd, unsigned long cmd, struct syncmgr_data *d)
+{
+	if (!d)
+		return -EINVAL;
+	return sm__ioctl(fd, cmd, d);
+}
+
+int sm__len_version(int handle, uint64_t *version)
+{
+	uint64_t any = 0;
+	struct syncmgr_data d;
+	int ret;
+
+	if (!version)
+		return -EINVAL;
+	memset(&d, 0, sizeof(d));
+	sm__at(&d, &any);
+	ret = sm__ioctl(handle, SYNCMGR_IOC_LEN, &d);
+	return sm__at_done(ret, &d, version);
+}
+
 int sm_version(struct syncmgr_version *out)
 {
 	return sm_dev_ioctl(SYNCMGR_IOC_VERSION, out);

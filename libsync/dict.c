@@ -167,8 +167,10 @@ int sm_dict_copy(int dict)
 	return sm__data_cmd(dict, SYNCMGR_IOC_COPY);
 }
 
-int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,
-		 struct sm_value *out, unsigned int max, struct sm_buf *buf)
+/* A page from *cursor on, at *version if version (see sm__at). */
+static int sm_dict_page(int dict, unsigned int what, uint64_t *cursor,
+			uint64_t *version, struct sm_value *out,
+			unsigned int max, struct sm_buf *buf)
 {
 	unsigned int per = !!(what & SM_DICT_KEYS) + !!(what & SM_DICT_VALUES);
 	struct syncmgr_data d;
@@ -179,9 +181,13 @@ int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,
 		return -EINVAL;
 	memset(&d, 0, sizeof(d));
 	d.flags = what;
+	if (version && sm__at(&d, version))
+		return -EINVAL;
 	d.cursor = *cursor;
 	d.count = max / per;
 	ret = sm__data(dict, SYNCMGR_IOC_ITER, &d, NULL, 0, buf, NULL, 0);
+	if (version)
+		sm__at_done(ret, &d, version);
 	if (ret < 0)
 		return ret;
 	n = sm_values_decode(buf->data, d.out_size, out, (unsigned int)ret * per);
@@ -189,6 +195,26 @@ int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,
 		return n;
 	*cursor = d.cursor;
 	return ret;
+}
+
+int sm_dict_iter(int dict, unsigned int what, uint64_t *cursor,
+		 struct sm_value *out, unsigned int max, struct sm_buf *buf)
+{
+	return sm_dict_page(dict, what, cursor, NULL, out, max, buf);
+}
+
+int sm_dict_iter_at(int dict, unsigned int what, uint64_t *cursor,
+		    uint64_t *version, struct sm_value *out, unsigned int max,
+		    struct sm_buf *buf)
+{
+	if (!version)
+		return -EINVAL;
+	return sm_dict_page(dict, what, cursor, version, out, max, buf);
+}
+
+int sm_dict_version(int dict, uint64_t *version)
+{
+	return sm__len_version(dict, version);
 }
 
 int sm_ns_get(int ns, const char *name, struct sm_value *out,

@@ -7,6 +7,7 @@
 #ifndef SYNCMGR_LIBSYNC_INTERNAL_H
 #define SYNCMGR_LIBSYNC_INTERNAL_H
 
+#include <errno.h>
 #include <stdint.h>
 #include "syncmgr.h"
 
@@ -121,5 +122,33 @@ static inline int sm__data_in(int handle, unsigned long cmd,
 	d->count = n;
 	return sm__data(handle, cmd, d, in, n, NULL, NULL, 0);
 }
+
+/*
+ * Container versions: a call at *version (0: any version, else only at
+ * it, -ESTALE otherwise) asks for the version back.  -EINVAL for a NULL
+ * version.
+ */
+static inline int sm__at(struct syncmgr_data *d, const uint64_t *version)
+{
+	if (!version)
+		return -EINVAL;
+	d->flags |= SYNCMGR_DATA_VERSION;
+	if (*version)
+		d->flags |= SYNCMGR_DATA_IF_VERSION;
+	d->version = *version;
+	return 0;
+}
+
+/* After such a call: the version came back with a success or -ESTALE. */
+static inline int sm__at_done(int ret, const struct syncmgr_data *d,
+			      uint64_t *version)
+{
+	if (ret >= 0 || ret == -ESTALE)
+		*version = d->version;
+	return ret;
+}
+
+/* LEN with the version (dict, list): the length, *version set. */
+SM_HIDDEN int sm__len_version(int handle, uint64_t *version);
 
 #endif /* SYNCMGR_LIBSYNC_INTERNAL_H */

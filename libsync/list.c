@@ -89,19 +89,65 @@ int sm_list_del(int list, int64_t index)
 	return sm__data_plain(list, SYNCMGR_IOC_DELETE, &d);
 }
 
-int sm_list_get_slice(int list, const struct sm_slice *s,
-		      struct sm_value *out, unsigned int max,
-		      struct sm_buf *buf)
+/* l[slice] out, at *version if version (see sm__at), else any. */
+static int sm_list_read_slice(int list, const struct sm_slice *s,
+			      struct sm_value *out, unsigned int max,
+			      struct sm_buf *buf, uint64_t *version)
 {
 	struct syncmgr_data d;
 	int ret = sm_list_slice_args(s, &d);
 
+	if (!ret && version)
+		ret = sm__at(&d, version);
 	if (ret)
 		return ret;
 	if (!out || !buf || !max)
 		return -EINVAL;
 	d.count = max;
-	return sm__data(list, SYNCMGR_IOC_LOOKUP, &d, NULL, 0, buf, out, max);
+	ret = sm__data(list, SYNCMGR_IOC_LOOKUP, &d, NULL, 0, buf, out, max);
+	return version ? sm__at_done(ret, &d, version) : ret;
+}
+
+int sm_list_get_slice(int list, const struct sm_slice *s,
+		      struct sm_value *out, unsigned int max,
+		      struct sm_buf *buf)
+{
+	return sm_list_read_slice(list, s, out, max, buf, NULL);
+}
+
+int sm_list_get_slice_at(int list, const struct sm_slice *s,
+			 struct sm_value *out, unsigned int max,
+			 struct sm_buf *buf, uint64_t *version)
+{
+	if (!version)
+		return -EINVAL;
+	return sm_list_read_slice(list, s, out, max, buf, version);
+}
+
+int sm_list_version(int list, uint64_t *version)
+{
+	return sm__len_version(list, version);
+}
+
+/* l[:] = values, only at version: a whole-list ASSIGN with IF_VERSION. */
+int sm_list_replace_if(int list, const struct sm_value *values,
+		       unsigned int n, uint64_t version)
+{
+	const struct sm_slice all = {
+		.step = 1,
+		.flags = SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP,
+	};
+	struct syncmgr_data d;
+	int ret;
+
+	if (!version)
+		return -EINVAL;
+	ret = sm_list_slice_args(&all, &d);
+	if (ret)
+		return ret;
+	d.flags |= SYNCMGR_DATA_IF_VERSION;
+	d.version = version;
+	return sm_list_in(list, SYNCMGR_IOC_ASSIGN, &d, values, n);
 }
 
 int sm_list_set_slice(int list, const struct sm_slice *s,
