@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Array: a fixed-length array of native numbers, stored as Python's array
- * module does; elements travel as INT values (integer typecodes) or
- * DOUBLE values ('f', 'd'), with atomic add and compare-and-exchange on
- * one element.  The kernel has no FPU here: float32 <-> binary64 and
- * int64 -> binary64 are done on the bits, with round-to-nearest-even.
+ * module does; elements travel as INT values (integer typecodes; an
+ * unsigned 64-bit element at 2^63 or above as a BIGINT, which fits no
+ * INT), DOUBLE values ('f', 'd') or STR values of one character ('u',
+ * a code point in 4 bytes as Python's wchar_t on Linux), with atomic add
+ * and compare-and-exchange on one integer element.  The kernel has no FPU
+ * here: float32 <-> binary64 and int64 -> binary64 are done on the bits,
+ * with round-to-nearest-even.
  *
  * Elements never hold handles, so an Array is not a container.  Its mutex
  * is held while copying to or from user memory; nothing else is taken
@@ -25,14 +28,37 @@ struct syncmgr_tc {
 	u8 size;
 	bool is_signed;
 	bool is_float;
+	bool is_char;			/* 'u': a code point, as a STR */
 };
 
 static const struct syncmgr_tc syncmgr_tcs[] = {
 	{ 'b', 1, true }, { 'B', 1 }, { 'h', 2, true }, { 'H', 2 },
 	{ 'i', 4, true }, { 'I', 4 }, { 'l', 8, true }, { 'L', 8 },
 	{ 'q', 8, true }, { 'Q', 8 }, { 'f', 4, true, true },
-	{ 'd', 8, true, true },
+	{ 'd', 8, true, true }, { 'u', 4, false, false, true },
 };
+
+/* 'Q', 'L': elements from 2^63 on come and go as a BIGINT of 9 bytes. */
+static bool syncmgr_tc_u64(const struct syncmgr_tc *tc)
+{
+	return tc->size == 8 && !tc->is_signed;
+}
+
+/* The fewest bytes of two's complement for 2^63 .. 2^64 - 1: 8 and a 0. */
+#define SYNCMGR_BIG_U64_LEN	9
+
+/*
+ * An element as the value it travels as: an item with room for the
+ * longest payload one can have (a BIGINT's 9 bytes, a code point's 4).
+ */
+struct syncmgr_elem_item {
+	u64 space[(sizeof(struct syncmgr_item) + 16) / sizeof(u64)];
+};
+
+static struct syncmgr_item *syncmgr_elem_item(struct syncmgr_elem_item *e)
+{
+	return (struct syncmgr_item *)e->space;
+}
 
 /* Lengths above this could not be returned by LEN (an int). */
 #define SYNCMGR_ARRAY_MAX_LEN	INT_MAX
@@ -140,6 +166,44 @@ static int syncmgr_f64_to_f32(u64 d, u32 *out)
 	return 0;
 }
 
+/*
+ * A BIGINT going in as an unsigned 64-bit element: its bits if it is in
+ * 2^63 .. 2^64 - 1 (9 bytes, the last 0), else -EOVERFLOW (any other
+ * BIGINT is below -2^63 or above 2^64 - 1: fits no typecode).
+ */
+static int syncmgr_big_u64(const struct syncmgr_item *it, u64 *bits)
+{
+	__le64 le;
+
+	if (it->len != SYNCMGR_BIG_U64_LEN || it->payload[8] ||
+	    !(it->payload[7] & 0x80))
+		return -EOVERFLOW;
+	memcpy(&le, it->payload, sizeof(le));
+	*bits = le64_to_cpu(le);
+	return 0;
+}
+
+/* One code point from a STR of exactly one character (valid UTF-8). */
+static int syncmgr_char_bits(const struct syncmgr_item *it, u64 *bits)
+{
+	const u8 *p = it->payload;
+	u32 n, cp;
+
+	if (it->type != SYNCMGR_VAL_STR || !it->len)
+		return -EINVAL;
+	n = p[0] < 0x80 ? 1 : p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (it->len != n)
+		return -EINVAL;		/* more than one character */
+	cp = n == 1 ? p[0] : p[0] & (0x7f >> n);
+	while (--n)
+		cp = cp << 6 | (*++p & 0x3f);
+	/* The codec refused surrogates and overlong forms: say so again. */
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return -EINVAL;
+	*bits = cp;
+	return 0;
+}
+
 /* The native bits of a value for tc: -EINVAL wrong kind, -EOVERFLOW range. */
 static int syncmgr_elem_bits(const struct syncmgr_tc *tc,
 			     const struct syncmgr_item *it, u64 *bits)
@@ -148,6 +212,11 @@ static int syncmgr_elem_bits(const struct syncmgr_tc *tc,
 	u32 f;
 	int ret;
 
+	if (tc->is_char)
+		return syncmgr_char_bits(it, bits);
+	if (it->type == SYNCMGR_VAL_BIGINT && !tc->is_float)
+		return syncmgr_tc_u64(tc) ? syncmgr_big_u64(it, bits) :
+					    -EOVERFLOW;
 	if (tc->is_float) {
 		if (it->type == SYNCMGR_VAL_DOUBLE)
 			*bits = it->data;
@@ -165,7 +234,7 @@ static int syncmgr_elem_bits(const struct syncmgr_tc *tc,
 	if (ret)
 		return ret;
 	if (tc->size == 8) {
-		/* 'Q'/'L': an INT value cannot carry 2^63 and up. */
+		/* 'Q'/'L': 2^63 and up come as a BIGINT, never as an INT. */
 		if (!tc->is_signed && v < 0)
 			return -EOVERFLOW;
 	} else {
@@ -203,10 +272,40 @@ static void syncmgr_elem_set(struct syncmgr_array *a, u32 i, u64 bits)
 	}
 }
 
-/* Element i as the value it travels as (a stack item: no handle). */
-static void syncmgr_elem_get(struct syncmgr_array *a, u32 i,
-			     struct syncmgr_item *it)
+/* A code point as UTF-8 into p (room for 4); returns its length. */
+static u32 syncmgr_char_utf8(u32 cp, u8 *p)
 {
+	if (cp < 0x80) {
+		p[0] = cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		p[0] = 0xc0 | cp >> 6;
+		p[1] = 0x80 | (cp & 0x3f);
+		return 2;
+	}
+	if (cp < 0x10000) {
+		p[0] = 0xe0 | cp >> 12;
+		p[1] = 0x80 | ((cp >> 6) & 0x3f);
+		p[2] = 0x80 | (cp & 0x3f);
+		return 3;
+	}
+	p[0] = 0xf0 | cp >> 18;
+	p[1] = 0x80 | ((cp >> 12) & 0x3f);
+	p[2] = 0x80 | ((cp >> 6) & 0x3f);
+	p[3] = 0x80 | (cp & 0x3f);
+	return 4;
+}
+
+/*
+ * Element i as the value it travels as, in e (no handle); its native
+ * bits (an integer sign-extended) in *raw if raw.
+ */
+static struct syncmgr_item *syncmgr_elem_get(struct syncmgr_array *a, u32 i,
+					     struct syncmgr_elem_item *e,
+					     u64 *raw)
+{
+	struct syncmgr_item *it = syncmgr_elem_item(e);
 	const struct syncmgr_tc *tc = a->tc;
 	void *p = syncmgr_elem(a, i);
 	u64 v;
@@ -227,8 +326,24 @@ static void syncmgr_elem_get(struct syncmgr_array *a, u32 i,
 	default:
 		v = *(u64 *)p;
 	}
-	it->type = tc->is_float ? SYNCMGR_VAL_DOUBLE : SYNCMGR_VAL_INT;
-	it->data = tc->is_float && tc->size == 4 ? syncmgr_f32_to_f64(v) : v;
+	if (raw)
+		*raw = v;
+	if (tc->is_char) {
+		it->type = SYNCMGR_VAL_STR;
+		it->len = syncmgr_char_utf8(v, it->payload);
+	} else if (syncmgr_tc_u64(tc) && v >> 63) {
+		__le64 le = cpu_to_le64(v);
+
+		it->type = SYNCMGR_VAL_BIGINT;
+		it->len = SYNCMGR_BIG_U64_LEN;
+		memcpy(it->payload, &le, sizeof(le));
+		it->payload[8] = 0;
+	} else {
+		it->type = tc->is_float ? SYNCMGR_VAL_DOUBLE : SYNCMGR_VAL_INT;
+		it->data = tc->is_float && tc->size == 4 ?
+			   syncmgr_f32_to_f64(v) : v;
+	}
+	return it;
 }
 
 /* ---- Array: indices and slices, as Python normalises them ---- */
@@ -275,7 +390,8 @@ static long syncmgr_array_load(struct syncmgr_obj *obj, unsigned int cmd,
 			       struct syncmgr_data __user *argp)
 {
 	struct syncmgr_array *a = obj->priv;
-	struct syncmgr_item it;
+	struct syncmgr_elem_item e;
+	struct syncmgr_item *it;
 	struct syncmgr_slice s;
 	struct syncmgr_out o __uninitialized;
 	u32 k;
@@ -288,10 +404,10 @@ static long syncmgr_array_load(struct syncmgr_obj *obj, unsigned int cmd,
 	o.max = s.n;
 	mutex_lock(&a->mutex);
 	for (k = 0; k < s.n && !ret; k++) {
-		syncmgr_elem_get(a, syncmgr_slice_at(&s, k), &it);
-		if (!syncmgr_out_room(&o, &it))
+		it = syncmgr_elem_get(a, syncmgr_slice_at(&s, k), &e, NULL);
+		if (!syncmgr_out_room(&o, it))
 			break;
-		ret = syncmgr_out_put(&o, &it);
+		ret = syncmgr_out_put(&o, it);
 	}
 	mutex_unlock(&a->mutex);
 	return syncmgr_out_end(&o, ret);
@@ -356,6 +472,32 @@ static long syncmgr_array_store(struct syncmgr_obj *obj, unsigned int cmd,
 }
 
 /*
+ * old + delta as the bits of an integer element (old: its raw bits,
+ * sign-extended); -EOVERFLOW if the sum does not fit the typecode.  An
+ * unsigned 64-bit element sums in 0 .. 2^64 - 1, the others in int64
+ * and then their range.
+ */
+static int syncmgr_elem_add(const struct syncmgr_tc *tc, u64 old, s64 delta,
+			    u64 *bits)
+{
+	struct syncmgr_item tmp = { .type = SYNCMGR_VAL_INT };
+	s64 sum;
+
+	if (syncmgr_tc_u64(tc)) {
+		if (delta >= 0 ? check_add_overflow(old, (u64)delta, bits) :
+				 old < -(u64)delta)
+			return -EOVERFLOW;
+		if (delta < 0)
+			*bits = old - -(u64)delta;
+		return 0;
+	}
+	if (check_add_overflow((s64)old, delta, &sum))
+		return -EOVERFLOW;
+	tmp.data = (u64)sum;
+	return syncmgr_elem_bits(tc, &tmp, bits);
+}
+
+/*
  * ADD (in: the delta) and CMPXCHG (in: expected, new) on one integer
  * element; out: the element before.  CMPXCHG returns 1 if it stored.
  */
@@ -366,15 +508,16 @@ static long syncmgr_array_rmw(struct syncmgr_obj *obj, unsigned int cmd,
 	struct syncmgr_array *a = obj->priv;
 	bool add = cmd == SYNCMGR_IOC_ADD;
 	struct syncmgr_key in[2] __uninitialized;
-	struct syncmgr_item cur;
+	struct syncmgr_elem_item e;
+	struct syncmgr_item *cur;
 	struct syncmgr_out o __uninitialized;
-	u64 bits = 0;
-	s64 old, delta = 0, sum = 0;
+	u64 bits = 0, old;
+	s64 delta = 0;
 	bool stored = false;
 	u32 i;
 	int ret;
 
-	if (a->tc->is_float)
+	if (a->tc->is_float || a->tc->is_char)
 		return -EINVAL;
 	ret = syncmgr_array_index(a, d, &i);
 	if (ret)
@@ -391,22 +534,15 @@ static long syncmgr_array_rmw(struct syncmgr_obj *obj, unsigned int cmd,
 		goto free;
 	syncmgr_out_init(&o, d, 1);
 	mutex_lock(&a->mutex);
-	syncmgr_elem_get(a, i, &cur);
-	old = (s64)cur.data;
+	cur = syncmgr_elem_get(a, i, &e, &old);
 	if (add) {
-		struct syncmgr_item tmp = { .type = SYNCMGR_VAL_INT };
-
-		if (check_add_overflow(old, delta, &sum))
-			ret = -EOVERFLOW;
-		tmp.data = (u64)sum;
-		if (!ret)
-			ret = syncmgr_elem_bits(a->tc, &tmp, &bits);
+		ret = syncmgr_elem_add(a->tc, old, delta, &bits);
 		stored = !ret;
 	} else {
-		stored = syncmgr_item_equal(&cur, in[0].it);
+		stored = syncmgr_item_equal(cur, in[0].it);
 	}
 	if (!ret)
-		ret = syncmgr_out_one(&o, &cur);
+		ret = syncmgr_out_one(&o, cur);
 	if (!ret && stored)
 		syncmgr_elem_set(a, i, bits);
 	mutex_unlock(&a->mutex);

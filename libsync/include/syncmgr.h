@@ -408,13 +408,17 @@ int sm_value_cas(int v, const struct sm_value *expected,
 
 /*
  * Array: the manager's Array(typecode, sequence), a FIXED number n of
- * numbers stored natively; typecode one of b B h H i I l L q Q f d.
+ * numbers stored natively; typecode one of b B u h H i I l L q Q f d.
  * Elements are INT values (integer typecodes; BOOL accepted) or DOUBLE
  * values ('f', 'd'; an INT is converted, rounded to nearest beyond 2^53).
- * A value outside the typecode's range is -EOVERFLOW ('Q' and 'L' hold
- * 0 .. INT64_MAX: an INT value cannot carry more; 'f' refuses a finite
- * double that rounds beyond FLT_MAX, as struct.pack does, and rounds the
- * rest to nearest-even), the wrong kind -EINVAL; nothing changed.
+ * A value outside the typecode's range is -EOVERFLOW ('f' refuses a
+ * finite double that rounds beyond FLT_MAX, as struct.pack does, and
+ * rounds the rest to nearest-even), the wrong kind -EINVAL; nothing
+ * changed.  'Q' and 'L' hold 0 .. 2^64 - 1: an element from 2^63 on
+ * travels as a BIGINT; 'u' holds code points, each a STR of one
+ * character.  These payload elements come out only through
+ * sm_data_ioctl() (LOAD with a buffer): sm_array_get/_get_slice/_add/_cas
+ * return -EMSGSIZE for them (see Documentation/abi.md, Array).
  * Indices count from the end when negative; outside: -ERANGE.
  * create sets the n initial values (init NULL: zeros).
  * get_slice returns up to max values of the slice (step != 0), in order;
