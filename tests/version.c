@@ -277,6 +277,141 @@ TEST(raw_flags_and_write_back)
 	close(l);
 }
 
+/* One command of a table: what it takes and how far it moves the version. */
+struct vcase {
+	const char *name;
+	unsigned long cmd;
+	unsigned int nin;
+	struct sm_value in[2];
+	int64_t start;
+	uint32_t count, flags;
+	bool out;
+	int bump;
+};
+
+/* Runs c at version (IF_VERSION | VERSION); d.version back in *after. */
+static long run_at(int h, const struct vcase *c, uint64_t version,
+		   uint64_t *after)
+{
+	char inbuf[128], outbuf[256];
+	struct syncmgr_data d;
+	long ret;
+
+	memset(&d, 0, sizeof(d));
+	d.flags = c->flags | SYNCMGR_DATA_IF_VERSION | SYNCMGR_DATA_VERSION;
+	d.version = version;
+	d.start = c->start;
+	d.count = c->count;
+	if (c->out) {
+		d.out = (uintptr_t)outbuf;
+		d.out_size = sizeof(outbuf);
+	}
+	ret = raw(h, c->cmd, &d, c->in, c->nin, inbuf, sizeof(inbuf));
+	*after = d.version;
+	if (c->cmd == SYNCMGR_IOC_COPY && ret >= 0)
+		close(ret);
+	return ret;
+}
+
+/*
+ * Every command of the table, first at a stale version (ESTALE, the
+ * container as it was, its version written back), then at the right
+ * one (done, the version moved by exactly its bump).
+ */
+static void run_table(struct __test_metadata *_metadata, int h,
+		      const struct vcase *cases, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vcase *c = &cases[i];
+		uint64_t cur, after = 0;
+		int len = sm_type(h) == SYNCMGR_TYPE_LIST ?
+			  sm_list_version(h, &cur) : sm_dict_version(h, &cur);
+
+		TH_LOG("%s", c->name);
+		ASSERT_LE(0, len);
+		EXPECT_EQ(-ESTALE, run_at(h, c, cur - 1, &after));
+		EXPECT_EQ(cur, after);
+		EXPECT_EQ(cur, version_of(h));
+		EXPECT_EQ(len, sm_type(h) == SYNCMGR_TYPE_LIST ?
+			       sm_list_len(h) : sm_dict_len(h));
+		EXPECT_LE(0, run_at(h, c, cur, &after));
+		EXPECT_EQ(cur + c->bump, after);
+		EXPECT_EQ(cur + c->bump, version_of(h));
+	}
+}
+
+TEST(every_list_command_checks_the_version)
+{
+	const unsigned int bounds = SYNCMGR_DATA_NO_START | SYNCMGR_DATA_NO_STOP;
+	const struct vcase cases[] = {
+		{ .name = "LEN", .cmd = SYNCMGR_IOC_LEN },
+		{ .name = "LOOKUP", .cmd = SYNCMGR_IOC_LOOKUP, .out = true },
+		{ .name = "ASSIGN", .cmd = SYNCMGR_IOC_ASSIGN, .nin = 1, .in = { sm_int(5) }, .bump = 1 },
+		{ .name = "DELETE", .cmd = SYNCMGR_IOC_DELETE, .start = 1, .bump = 1 },
+		{ .name = "UPDATE", .cmd = SYNCMGR_IOC_UPDATE, .nin = 1, .in = { sm_int(5) }, .bump = 1 },
+		{ .name = "INSERT", .cmd = SYNCMGR_IOC_INSERT, .nin = 1, .in = { sm_int(5) }, .bump = 1 },
+		{ .name = "POP", .cmd = SYNCMGR_IOC_POP, .start = -1, .out = true, .bump = 1 },
+		{ .name = "REMOVE", .cmd = SYNCMGR_IOC_REMOVE, .nin = 1, .in = { sm_int(5) }, .bump = 1 },
+		{ .name = "INDEX", .cmd = SYNCMGR_IOC_INDEX, .nin = 1, .in = { sm_int(5) },
+		  .flags = bounds },
+		{ .name = "COUNT", .cmd = SYNCMGR_IOC_COUNT, .nin = 1, .in = { sm_int(5) } },
+		{ .name = "CONTAINS", .cmd = SYNCMGR_IOC_CONTAINS, .nin = 1, .in = { sm_int(5) } },
+		{ .name = "REVERSE", .cmd = SYNCMGR_IOC_REVERSE, .bump = 1 },
+		{ .name = "SORT", .cmd = SYNCMGR_IOC_SORT, .flags = SYNCMGR_DATA_REVERSE,
+		  .bump = 1 },
+		{ .name = "REPEAT", .cmd = SYNCMGR_IOC_REPEAT, .count = 2, .bump = 1 },
+		{ .name = "COPY", .cmd = SYNCMGR_IOC_COPY },
+		{ .name = "CLEAR_ALL", .cmd = SYNCMGR_IOC_CLEAR_ALL, .bump = 1 },
+	};
+	struct sm_value fives[10];
+	int l = sm_list_create(0);
+
+	ASSERT_LE(0, l);
+	for (int i = 0; i < 10; i++)
+		fives[i] = sm_int(5);
+	ASSERT_EQ(0, sm_list_extend(l, fives, 10));
+	run_table(_metadata, l, cases, sizeof(cases) / sizeof(cases[0]));
+	EXPECT_EQ(0, sm_list_len(l));
+	close(l);
+}
+
+TEST(every_dict_command_checks_the_version)
+{
+	const struct vcase cases[] = {
+		{ .name = "LEN", .cmd = SYNCMGR_IOC_LEN },
+		{ .name = "LOOKUP", .cmd = SYNCMGR_IOC_LOOKUP, .nin = 1, .in = { sm_str("a") }, .out = true },
+		{ .name = "CONTAINS", .cmd = SYNCMGR_IOC_CONTAINS, .nin = 1, .in = { sm_str("a") } },
+		{ .name = "ASSIGN", .cmd = SYNCMGR_IOC_ASSIGN, .nin = 2, .in = { sm_str("z"), sm_int(1) },
+		  .bump = 1 },
+		{ .name = "SETDEFAULT found", .cmd = SYNCMGR_IOC_SETDEFAULT, 2,
+		  { sm_str("a"), sm_int(2) }, .out = true },
+		{ .name = "SETDEFAULT stored", .cmd = SYNCMGR_IOC_SETDEFAULT, 2,
+		  { sm_str("y"), sm_int(2) }, .out = true, .bump = 1 },
+		{ .name = "UPDATE", .cmd = SYNCMGR_IOC_UPDATE, .nin = 2, .in = { sm_str("x"), sm_int(3) },
+		  .bump = 1 },
+		{ .name = "DELETE", .cmd = SYNCMGR_IOC_DELETE, .nin = 1, .in = { sm_str("x") }, .bump = 1 },
+		{ .name = "POP", .cmd = SYNCMGR_IOC_POP, .nin = 1, .in = { sm_str("y") }, .out = true,
+		  .bump = 1 },
+		{ .name = "POPITEM", .cmd = SYNCMGR_IOC_POPITEM, .out = true, .bump = 1 },
+		{ .name = "ITER", .cmd = SYNCMGR_IOC_ITER, .flags = SYNCMGR_DATA_KEYS,
+		  .out = true },
+		{ .name = "COPY", .cmd = SYNCMGR_IOC_COPY },
+		{ .name = "CLEAR_ALL", .cmd = SYNCMGR_IOC_CLEAR_ALL, .bump = 1 },
+	};
+	int d = sm_dict_create(0);
+
+	ASSERT_LE(0, d);
+	for (char c = 'a'; c <= 'j'; c++) {
+		char name[2] = { c, 0 };
+		struct sm_value k = sm_str(name), v = sm_int(c);
+
+		ASSERT_EQ(0, sm_dict_set(d, &k, &v));
+	}
+	run_table(_metadata, d, cases, sizeof(cases) / sizeof(cases[0]));
+	EXPECT_EQ(0, sm_dict_len(d));
+	close(d);
+}
+
 TEST(nonzero_version_without_if_version_is_einval)
 {
 	struct sm_value k = sm_str("k");
