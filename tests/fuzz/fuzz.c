@@ -185,7 +185,7 @@ static bool errno_ok(int e)
 	case ENOTTY: case E2BIG: case ERANGE: case EPIPE: case EMSGSIZE:
 	case ETIMEDOUT: case ELOOP: case EOVERFLOW: case EBADFD:
 	case EOWNERDEAD: case EDQUOT: case ENOEXEC: case ECANCELED:
-	case EIO: case ECONNRESET: case EMLINK:
+	case EIO: case ECONNRESET: case EMLINK: case ESTALE:
 		return true;
 	}
 	return false;
@@ -733,7 +733,8 @@ static void op_raw(void)
 		a.d.out_size = out_size;
 		out_ok = a.d.out == (uint64_t)(uintptr_t)outbuf;
 		a.d.count = one_in(5) ? rand_count() : (uint32_t)n;
-		a.d.flags = rand_flags(0x3f);
+		/* 0xff: the versions (a stale one: ESTALE) too */
+		a.d.flags = rand_flags(0xff);
 		if (!one_in(3)) {
 			a.d.start = rn(3) ? (int64_t)rn(10) - 3 : edge_int();
 			a.d.stop = rn(3) ? (int64_t)rn(10) - 3 : edge_int();
