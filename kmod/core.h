@@ -81,6 +81,15 @@ struct syncmgr_ops {
 	void (*state)(struct syncmgr_obj *obj, struct syncmgr_state *st);
 	/* Under base->lock: the tracked owner exited; obj->owner is clear. */
 	void (*owner_died)(struct syncmgr_obj *obj);
+	/*
+	 * WAIT_ANY / WAIT_ALL (many.c), under base->lock, never sleeping:
+	 * would an acquire by me (the caller's record, or NULL) get obj now
+	 * (take false), or get it now (take true).  0 or -EOWNERDEAD: it
+	 * would be / it is taken; -EAGAIN: not now; another -errno: the wait
+	 * fails with it.  Only the kinds a wait takes have it.
+	 */
+	int (*try_acquire)(struct syncmgr_obj *obj, struct syncmgr_owner *me,
+			   bool take);
 };
 
 /*
@@ -307,5 +316,8 @@ void syncmgr_lock_take(struct syncmgr_obj *obj, struct syncmgr_owner *o,
 		       u32 depth);
 u32 syncmgr_lock_drop(struct syncmgr_obj *obj);
 int syncmgr_lock_take_result(struct syncmgr_obj *obj);
+
+/* many.c: WAIT_ANY, WAIT_ALL on /dev/syncmgr */
+long syncmgr_ioctl_wait_many(void __user *argp, bool all);
 
 #endif /* _SYNCMGR_CORE_H */

@@ -53,6 +53,7 @@ static long syncmgr_ioctl_version(void __user *argp)
 	struct syncmgr_version v = { .abi_version = SYNCMGR_ABI_VERSION };
 
 	v.features = syncmgr_features(&v.max_types);
+	v.features |= SYNCMGR_FEAT_WAIT_MANY;
 	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
@@ -68,6 +69,9 @@ static long syncmgr_dev_ioctl(struct file *file, unsigned int cmd,
 		return syncmgr_ioctl_create(argp);
 	case SYNCMGR_IOC_OPEN:
 		return syncmgr_ioctl_open(argp);
+	case SYNCMGR_IOC_WAIT_ANY:
+	case SYNCMGR_IOC_WAIT_ALL:
+		return syncmgr_ioctl_wait_many(argp, cmd == SYNCMGR_IOC_WAIT_ALL);
 	}
 	return -ENOTTY;
 }

@@ -122,4 +122,7 @@ static inline int sm__data_in(int handle, unsigned long cmd,
 	return sm__data(handle, cmd, d, in, n, NULL, NULL, 0);
 }
 
+/* An ioctl on /dev/syncmgr itself (opened on first use): as sm__ioctl. */
+SM_HIDDEN int sm__dev_ioctl(unsigned long cmd, void *arg);
+
 #endif /* SYNCMGR_LIBSYNC_INTERNAL_H */

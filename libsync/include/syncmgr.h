@@ -571,6 +571,29 @@ int sm_list_repeat(int list, int64_t n);
 int sm_list_clear(int list);
 int sm_list_copy(int list);
 
+/*
+ * Waiting on many objects at once (sm_wait_any(3)): up to SM_WAIT_MAX
+ * objects, each once, of the kinds Lock, RLock, Semaphore and
+ * BoundedSemaphore (taken), Event (set) and Queue (not empty; with
+ * SM_WAIT_PUT, not full: observed, not taken).  sm_wait_any() takes the
+ * lowest-index ready one and returns its index; sm_wait_all() takes all at
+ * once or none and returns 0, or -EOWNERDEAD when all are taken and a
+ * Lock's or RLock's holder had died.  died (may be NULL) gets bit i set
+ * for each object i taken from a dead holder.
+ */
+#define SM_WAIT_MAX		SYNCMGR_WAIT_MAX_OBJS
+#define SM_WAIT_PUT		SYNCMGR_WAIT_OBJ_PUT
+#define sm_wait_obj		syncmgr_wait_obj
+
+int sm_wait_any(const struct sm_wait_obj *objs, unsigned int n,
+		int64_t timeout_ns, uint64_t *died);
+int sm_wait_any_until(const struct sm_wait_obj *objs, unsigned int n,
+		      uint64_t deadline, uint64_t *died);
+int sm_wait_all(const struct sm_wait_obj *objs, unsigned int n,
+		int64_t timeout_ns, uint64_t *died);
+int sm_wait_all_until(const struct sm_wait_obj *objs, unsigned int n,
+		      uint64_t deadline, uint64_t *died);
+
 #ifdef __cplusplus
 }
 #endif

@@ -326,4 +326,40 @@ struct syncmgr_data {
 #define SYNCMGR_IOC_SCALAR_STORE _IOW(SYNCMGR_IOC_MAGIC, 0x2d, struct syncmgr_value)
 #define SYNCMGR_IOC_SCALAR_ADD	_IOWR(SYNCMGR_IOC_MAGIC, 0x2e, struct syncmgr_value)
 
+/*
+ * Waiting on many objects at once (SYNCMGR_FEAT_WAIT_MANY), on
+ * /dev/syncmgr: WAIT_ANY takes exactly one of the objects, the lowest
+ * index found ready, and returns that index; WAIT_ALL takes all of them at
+ * once or none, and returns 0.  Either or's SYNCMGR_WAIT_OWNER_DIED into
+ * its return value when a Lock or RLock it took had a holder that died,
+ * and writes the bit of each such object to died.  Up to
+ * SYNCMGR_WAIT_MAX_OBJS objects, each at most once (EINVAL), of the kinds
+ * Lock, RLock, Semaphore, BoundedSemaphore (taken), Event (set) and Queue
+ * (not empty, or with SYNCMGR_WAIT_OBJ_PUT not full: observed, not taken).
+ */
+#define SYNCMGR_FEAT_WAIT_MANY		_BITULL(16)
+
+#define SYNCMGR_WAIT_MAX_OBJS		64
+#define SYNCMGR_WAIT_OWNER_DIED		0x100	/* or'd into the result */
+
+/* struct syncmgr_wait_obj.flags */
+#define SYNCMGR_WAIT_OBJ_PUT		_BITUL(0) /* Queue: wait for room */
+
+struct syncmgr_wait_obj {
+	__s32 fd;		/* an object handle */
+	__u32 flags;		/* SYNCMGR_WAIT_OBJ_* */
+};
+
+struct syncmgr_wait_many {
+	__u64 objs;		/* pointer to count struct syncmgr_wait_obj */
+	__u64 deadline;		/* absolute CLOCK_MONOTONIC ns */
+	__u64 died;		/* written: bit i, object i's holder died */
+	__u32 count;		/* 1 .. SYNCMGR_WAIT_MAX_OBJS */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u64 reserved;
+};
+
+#define SYNCMGR_IOC_WAIT_ANY	_IOWR(SYNCMGR_IOC_MAGIC, 0x03, struct syncmgr_wait_many)
+#define SYNCMGR_IOC_WAIT_ALL	_IOWR(SYNCMGR_IOC_MAGIC, 0x04, struct syncmgr_wait_many)
+
 #endif /* _UAPI_LINUX_SYNCMGR_H */
