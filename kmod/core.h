@@ -320,4 +320,12 @@ int syncmgr_lock_take_result(struct syncmgr_obj *obj);
 /* many.c: WAIT_ANY, WAIT_ALL on /dev/syncmgr */
 long syncmgr_ioctl_wait_many(void __user *argp, bool all);
 
+/* named.c: NAMED_OPEN, NAMED_UNLINK on /dev/syncmgr; read-only handles */
+long syncmgr_ioctl_named_open(void __user *argp);
+long syncmgr_ioctl_named_unlink(void __user *argp);
+void syncmgr_names_exit(void);
+bool syncmgr_cmd_reads(struct syncmgr_obj *obj, unsigned int cmd);
+struct file *syncmgr_obj_file_mode(struct syncmgr_obj *obj, int mode);
+int syncmgr_obj_install_mode(struct syncmgr_obj *obj, int fd_flags, int mode);
+
 #endif /* _SYNCMGR_CORE_H */

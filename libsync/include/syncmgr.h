@@ -594,6 +594,26 @@ int sm_wait_all(const struct sm_wait_obj *objs, unsigned int n,
 int sm_wait_all_until(const struct sm_wait_obj *objs, unsigned int n,
 		      uint64_t deadline, uint64_t *died);
 
+/*
+ * Named objects (sm_named_open(3)), per IPC namespace, as sem_open():
+ * flags SM_CREAT (make it if the name is free; *create gives the kind's
+ * arguments, NULL: the defaults of type), SM_EXCL (with SM_CREAT: -EEXIST
+ * if the name is taken), SM_READ and/or SM_WRITE (the access wanted,
+ * checked against the mode as a file's), SM_NO_CLOEXEC.  type, if not 0,
+ * must be the object's kind (-EBADFD otherwise).  The name keeps the
+ * object alive until sm_named_unlink(); handles keep it after that.
+ */
+#define SM_NAME_MAX		SYNCMGR_NAME_MAX
+#define SM_CREAT		SYNCMGR_NAMED_CREAT
+#define SM_EXCL			SYNCMGR_NAMED_EXCL
+#define SM_READ			SYNCMGR_NAMED_READ
+#define SM_WRITE		SYNCMGR_NAMED_WRITE
+#define SM_RDWR			(SM_READ | SM_WRITE)
+
+int sm_named_open(const char *name, unsigned int type, unsigned int flags,
+		  unsigned int mode, const struct syncmgr_create *create);
+int sm_named_unlink(const char *name, unsigned int type);
+
 #ifdef __cplusplus
 }
 #endif

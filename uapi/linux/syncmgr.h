@@ -362,4 +362,38 @@ struct syncmgr_wait_many {
 #define SYNCMGR_IOC_WAIT_ANY	_IOWR(SYNCMGR_IOC_MAGIC, 0x03, struct syncmgr_wait_many)
 #define SYNCMGR_IOC_WAIT_ALL	_IOWR(SYNCMGR_IOC_MAGIC, 0x04, struct syncmgr_wait_many)
 
+/*
+ * Named objects (SYNCMGR_FEAT_NAMED), on /dev/syncmgr, as sem_open() and
+ * shm_open(): NAMED_OPEN opens the object a name gives in the caller's
+ * IPC namespace, or with SYNCMGR_NAMED_CREAT makes it (from *create) if
+ * the name is free (with SYNCMGR_NAMED_EXCL too: EEXIST if it is not), and
+ * returns its fd.  The name keeps its object alive until NAMED_UNLINK (or
+ * the end of its IPC namespace).  Access is a file's: the owner's fsuid
+ * and fsgid and mode (~umask) at creation; READ lets a handle observe and
+ * wait (STATE, TOKEN, poll, an Event's WAIT, the data reads), WRITE all
+ * else; CAP_IPC_OWNER overrides.  type, if not 0, must be the object's kind.
+ */
+#define SYNCMGR_FEAT_NAMED		_BITULL(17)
+
+#define SYNCMGR_NAME_MAX		255	/* bytes; no NUL, no '/' */
+
+/* struct syncmgr_named.flags, with SYNCMGR_CREATE_NO_CLOEXEC */
+#define SYNCMGR_NAMED_CREAT		_BITUL(8)
+#define SYNCMGR_NAMED_EXCL		_BITUL(9)
+#define SYNCMGR_NAMED_READ		_BITUL(10)
+#define SYNCMGR_NAMED_WRITE		_BITUL(11)
+
+struct syncmgr_named {
+	__u64 name;		/* pointer to name_len bytes */
+	__u64 create;		/* CREAT: pointer to a struct syncmgr_create */
+	__u32 name_len;		/* 1 .. SYNCMGR_NAME_MAX */
+	__u32 flags;		/* SYNCMGR_NAMED_*, SYNCMGR_CREATE_NO_CLOEXEC */
+	__u32 mode;		/* CREAT: permission bits, 0 .. 0777 */
+	__u32 type;		/* the kind expected, 0: any */
+	__u64 reserved;
+};
+
+#define SYNCMGR_IOC_NAMED_OPEN	_IOW(SYNCMGR_IOC_MAGIC, 0x05, struct syncmgr_named)
+#define SYNCMGR_IOC_NAMED_UNLINK _IOW(SYNCMGR_IOC_MAGIC, 0x06, struct syncmgr_named)
+
 #endif /* _UAPI_LINUX_SYNCMGR_H */
