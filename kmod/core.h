@@ -328,4 +328,8 @@ bool syncmgr_cmd_reads(struct syncmgr_obj *obj, unsigned int cmd);
 struct file *syncmgr_obj_file_mode(struct syncmgr_obj *obj, int mode);
 int syncmgr_obj_install_mode(struct syncmgr_obj *obj, int fd_flags, int mode);
 
+/* token.c: tokens that hold their object (TOKEN_HOLD) */
+long syncmgr_ioctl_token_hold(struct syncmgr_obj *obj, void __user *argp);
+void syncmgr_holds_exit(void);
+
 #endif /* _SYNCMGR_CORE_H */

@@ -53,7 +53,8 @@ static long syncmgr_ioctl_version(void __user *argp)
 	struct syncmgr_version v = { .abi_version = SYNCMGR_ABI_VERSION };
 
 	v.features = syncmgr_features(&v.max_types);
-	v.features |= SYNCMGR_FEAT_WAIT_MANY | SYNCMGR_FEAT_NAMED;
+	v.features |= SYNCMGR_FEAT_WAIT_MANY | SYNCMGR_FEAT_NAMED |
+		      SYNCMGR_FEAT_TOKEN_HOLD;
 	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
@@ -114,6 +115,7 @@ static void __exit syncmgr_exit(void)
 {
 	misc_deregister(&syncmgr_misc);
 	syncmgr_names_exit();
+	syncmgr_holds_exit();
 	syncmgr_owner_exit();
 	syncmgr_users_free();
 }

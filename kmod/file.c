@@ -207,6 +207,8 @@ static long syncmgr_obj_ioctl(struct file *file, unsigned int cmd,
 		return syncmgr_ioctl_state(obj, argp);
 	case SYNCMGR_IOC_TOKEN:
 		return syncmgr_ioctl_token(obj, argp);
+	case SYNCMGR_IOC_TOKEN_HOLD:
+		return syncmgr_ioctl_token_hold(obj, argp);
 	case SYNCMGR_IOC_ACQUIRE:
 	case SYNCMGR_IOC_WAIT:
 		if (!(cmd == SYNCMGR_IOC_WAIT ? ops->wait : ops->acquire))

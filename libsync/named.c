@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Named objects: sm_named_open() creates or opens an object by name in the
- * caller's IPC namespace, sm_named_unlink() removes the name, as
- * sem_open() and sem_unlink() do.
+ * Named objects and tokens that hold their object.  sm_named_open()
+ * creates or opens an object by name in the caller's IPC namespace,
+ * sm_named_unlink() removes the name, as sem_open() and sem_unlink() do;
+ * sm_token_hold() makes a token that keeps its object alive for a while.
  */
 #include <errno.h>
 #include <string.h>
@@ -56,4 +57,22 @@ int sm_named_unlink(const char *name, unsigned int type)
 	if (ret)
 		return ret;
 	return sm__dev_ioctl(SYNCMGR_IOC_NAMED_UNLINK, &a);
+}
+
+int sm_token_hold(int handle, uint8_t token[16], int64_t timeout_ns,
+		  unsigned int flags)
+{
+	struct syncmgr_token_hold a;
+	int ret;
+
+	if (timeout_ns <= 0)
+		return -EINVAL;
+	memset(&a, 0, sizeof(a));
+	a.deadline = sm_deadline(timeout_ns);
+	a.flags = flags;
+	ret = sm__ioctl(handle, SYNCMGR_IOC_TOKEN_HOLD, &a);
+	if (ret < 0)
+		return ret;
+	memcpy(token, a.token, sizeof(a.token));
+	return 0;
 }

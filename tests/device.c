@@ -77,7 +77,8 @@ TEST(version_reports_abi_1)
 				       SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_LIST |
 				       SYNCMGR_FEAT_TOKEN | SYNCMGR_FEAT_SCALAR |
 				       SYNCMGR_FEAT_WAIT_MANY |
-				       SYNCMGR_FEAT_NAMED));
+				       SYNCMGR_FEAT_NAMED |
+				       SYNCMGR_FEAT_TOKEN_HOLD));
 	EXPECT_NE(0ULL, v.features & SYNCMGR_FEAT_TOKEN);
 	EXPECT_EQ(0ULL, v.reserved[0]);
 	EXPECT_EQ(0ULL, v.reserved[1]);

@@ -614,6 +614,16 @@ int sm_named_open(const char *name, unsigned int type, unsigned int flags,
 		  unsigned int mode, const struct syncmgr_create *create);
 int sm_named_unlink(const char *name, unsigned int type);
 
+/*
+ * A token that holds its object (sm_token_hold(3)): as sm_token(), and the
+ * token keeps the object alive for timeout_ns (> 0, at most a day), or
+ * with SM_HOLD_ONCE until its first sm_open_token(), whichever is first.
+ */
+#define SM_HOLD_ONCE		SYNCMGR_HOLD_ONCE
+
+int sm_token_hold(int handle, uint8_t token[16], int64_t timeout_ns,
+		  unsigned int flags);
+
 #ifdef __cplusplus
 }
 #endif

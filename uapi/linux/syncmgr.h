@@ -396,4 +396,26 @@ struct syncmgr_named {
 #define SYNCMGR_IOC_NAMED_OPEN	_IOW(SYNCMGR_IOC_MAGIC, 0x05, struct syncmgr_named)
 #define SYNCMGR_IOC_NAMED_UNLINK _IOW(SYNCMGR_IOC_MAGIC, 0x06, struct syncmgr_named)
 
+/*
+ * Tokens that hold their object (SYNCMGR_FEAT_TOKEN_HOLD), on an object
+ * fd: TOKEN_HOLD writes the object's token (as TOKEN) and makes the token
+ * keep the object alive until deadline, at most
+ * SYNCMGR_TOKEN_HOLD_MAX_NS from now, or with SYNCMGR_HOLD_ONCE until the
+ * first OPEN of the token, whichever comes first: a reference put on a
+ * queue by a sender that then closes its handle still opens.
+ */
+#define SYNCMGR_FEAT_TOKEN_HOLD		_BITULL(18)
+
+#define SYNCMGR_TOKEN_HOLD_MAX_NS	(86400ULL * 1000000000ULL) /* a day */
+#define SYNCMGR_HOLD_ONCE		_BITUL(0)
+
+struct syncmgr_token_hold {
+	__u64 token[2];		/* written: the object's token */
+	__u64 deadline;		/* absolute CLOCK_MONOTONIC ns */
+	__u32 flags;		/* SYNCMGR_HOLD_ONCE */
+	__u32 reserved;
+};
+
+#define SYNCMGR_IOC_TOKEN_HOLD	_IOWR(SYNCMGR_IOC_MAGIC, 0x1b, struct syncmgr_token_hold)
+
 #endif /* _UAPI_LINUX_SYNCMGR_H */
