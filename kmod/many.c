@@ -234,7 +234,7 @@ static struct syncmgr_many *syncmgr_many_new(const struct syncmgr_wait_many *a)
 		return ERR_PTR(-EINVAL);
 	if (copy_from_user(u, u64_to_user_ptr(a->objs), bytes))
 		return ERR_PTR(-EFAULT);
-	m = kzalloc(struct_size(m, e, a->count), GFP_KERNEL);
+	m = kzalloc(struct_size(m, e, a->count), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	m->count = a->count;

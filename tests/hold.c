@@ -70,6 +70,35 @@ TEST(survives_a_dropped_sender_opened_once)
 	close(sv[1]);
 }
 
+/* The sender SIGKILLed after sending: the held reference still opens. */
+TEST(survives_a_sigkilled_sender)
+{
+	int sv[2], h;
+	uint8_t tok[16];
+	pid_t pid;
+
+	ASSERT_EQ(0, unix_pair(sv));
+	pid = fork();
+	if (!pid) {
+		int sem = sm_sem_create(4, 0);
+
+		if (sem < 0 || sm_token_hold(sem, tok, 10000 * MS, SM_HOLD_ONCE) ||
+		    write(sv[0], tok, sizeof(tok)) != sizeof(tok))
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(0, read_token(sv[1], tok));
+	ASSERT_EQ(0, kill_child(pid));
+	h = sm_open_token(tok, 0);
+	ASSERT_LE(0, h);
+	EXPECT_EQ(4, sm_sem_value(h));
+	close(h);
+	EXPECT_EQ(-ENOENT, sm_open_token(tok, 0));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 TEST(two_holds_two_opens)
 {
 	uint8_t tok[16], tok2[16];
