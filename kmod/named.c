@@ -81,24 +81,22 @@ static void syncmgr_name_free(struct syncmgr_name *n)
 /* Drop the names of namespaces that have gone (all with all). */
 static void syncmgr_names_sweep(bool all)
 {
-	struct syncmgr_domain *dom, *next;
+	struct syncmgr_domain *dom;
 	struct syncmgr_name *n;
 	struct hlist_node *tmp;
+	bool any = all;
 	int bkt;
 
 	lockdep_assert_held(&syncmgr_names_mutex);
-	list_for_each_entry_safe(dom, next, &syncmgr_domains, node) {
-		if (!all && !syncmgr_domain_dead(dom))
-			continue;
-		hash_for_each_safe(syncmgr_names, bkt, tmp, n, node) {
-			bool last = n->dom == dom && dom->nr_names == 1;
-
-			if (n->dom == dom)
-				syncmgr_name_free(n);
-			if (last)
-				break;
-		}
-	}
+	/* Usually none has gone: a look at each namespace, not each name. */
+	list_for_each_entry(dom, &syncmgr_domains, node)
+		any = any || syncmgr_domain_dead(dom);
+	if (!any)
+		return;
+	/* n->dom lives while n does; freeing its last name frees it. */
+	hash_for_each_safe(syncmgr_names, bkt, tmp, n, node)
+		if (all || syncmgr_domain_dead(n->dom))
+			syncmgr_name_free(n);
 }
 
 /* The caller's namespace's superblock (the key of its domain). */
