@@ -86,6 +86,15 @@ struct syncmgr_ops {
 	 * snapshot of it.  NULL: the kind has none.
 	 */
 	u64 (*version)(struct syncmgr_obj *obj);
+	/*
+	 * WAIT_ANY / WAIT_ALL (many.c), under base->lock, never sleeping:
+	 * would an acquire by me (the caller's record, or NULL) get obj now
+	 * (take false), or get it now (take true).  0 or -EOWNERDEAD: it
+	 * would be / it is taken; -EAGAIN: not now; another -errno: the wait
+	 * fails with it.  Only the kinds a wait takes have it.
+	 */
+	int (*try_acquire)(struct syncmgr_obj *obj, struct syncmgr_owner *me,
+			   bool take);
 };
 
 /*
@@ -320,5 +329,20 @@ void syncmgr_lock_take(struct syncmgr_obj *obj, struct syncmgr_owner *o,
 		       u32 depth);
 u32 syncmgr_lock_drop(struct syncmgr_obj *obj);
 int syncmgr_lock_take_result(struct syncmgr_obj *obj);
+
+/* many.c: WAIT_ANY, WAIT_ALL on /dev/syncmgr */
+long syncmgr_ioctl_wait_many(void __user *argp, bool all);
+
+/* named.c: NAMED_OPEN, NAMED_UNLINK on /dev/syncmgr; read-only handles */
+long syncmgr_ioctl_named_open(void __user *argp);
+long syncmgr_ioctl_named_unlink(void __user *argp);
+void syncmgr_names_exit(void);
+bool syncmgr_cmd_reads(struct syncmgr_obj *obj, unsigned int cmd);
+struct file *syncmgr_obj_file_mode(struct syncmgr_obj *obj, int mode);
+int syncmgr_obj_install_mode(struct syncmgr_obj *obj, int fd_flags, int mode);
+
+/* token.c: tokens that hold their object (TOKEN_HOLD) */
+long syncmgr_ioctl_token_hold(struct syncmgr_obj *obj, void __user *argp);
+void syncmgr_holds_exit(void);
 
 #endif /* _SYNCMGR_CORE_H */

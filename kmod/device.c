@@ -53,6 +53,8 @@ static long syncmgr_ioctl_version(void __user *argp)
 	struct syncmgr_version v = { .abi_version = SYNCMGR_ABI_VERSION };
 
 	v.features = syncmgr_features(&v.max_types);
+	v.features |= SYNCMGR_FEAT_WAIT_MANY | SYNCMGR_FEAT_NAMED |
+		      SYNCMGR_FEAT_TOKEN_HOLD;
 	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
@@ -68,6 +70,13 @@ static long syncmgr_dev_ioctl(struct file *file, unsigned int cmd,
 		return syncmgr_ioctl_create(argp);
 	case SYNCMGR_IOC_OPEN:
 		return syncmgr_ioctl_open(argp);
+	case SYNCMGR_IOC_WAIT_ANY:
+	case SYNCMGR_IOC_WAIT_ALL:
+		return syncmgr_ioctl_wait_many(argp, cmd == SYNCMGR_IOC_WAIT_ALL);
+	case SYNCMGR_IOC_NAMED_OPEN:
+		return syncmgr_ioctl_named_open(argp);
+	case SYNCMGR_IOC_NAMED_UNLINK:
+		return syncmgr_ioctl_named_unlink(argp);
 	}
 	return -ENOTTY;
 }
@@ -105,6 +114,8 @@ static int __init syncmgr_init(void)
 static void __exit syncmgr_exit(void)
 {
 	misc_deregister(&syncmgr_misc);
+	syncmgr_names_exit();
+	syncmgr_holds_exit();
 	syncmgr_owner_exit();
 	syncmgr_users_free();
 }

@@ -31,6 +31,11 @@ struct syncmgr_obj *syncmgr_obj_from_fd(int fd)
 		fdput(f);
 		return ERR_PTR(-EBADFD);
 	}
+	/* A read-only handle (named.c) is not handed on as a full one. */
+	if (!(fd_file(f)->f_mode & FMODE_WRITE)) {
+		fdput(f);
+		return ERR_PTR(-EBADF);
+	}
 	obj = fd_file(f)->private_data;
 	refcount_inc(&obj->ref);
 	fdput(f);
@@ -208,11 +213,15 @@ static long syncmgr_obj_ioctl(struct file *file, unsigned int cmd,
 	u32 val;
 	int ret;
 
+	if (!(file->f_mode & FMODE_WRITE) && !syncmgr_cmd_reads(obj, cmd))
+		return -EBADF;
 	switch (cmd) {
 	case SYNCMGR_IOC_STATE:
 		return syncmgr_ioctl_state(obj, argp);
 	case SYNCMGR_IOC_TOKEN:
 		return syncmgr_ioctl_token(obj, argp);
+	case SYNCMGR_IOC_TOKEN_HOLD:
+		return syncmgr_ioctl_token_hold(obj, argp);
 	case SYNCMGR_IOC_ACQUIRE:
 	case SYNCMGR_IOC_WAIT:
 		if (!(cmd == SYNCMGR_IOC_WAIT ? ops->wait : ops->acquire))
@@ -317,10 +326,16 @@ static const struct file_operations syncmgr_obj_fops = {
 /* A new file for obj, holding a reference of its own. */
 struct file *syncmgr_obj_file(struct syncmgr_obj *obj)
 {
+	return syncmgr_obj_file_mode(obj, O_RDWR);
+}
+
+/* The same, opened O_RDWR or (named.c) O_RDONLY. */
+struct file *syncmgr_obj_file_mode(struct syncmgr_obj *obj, int mode)
+{
 	struct file *file;
 
 	refcount_inc(&obj->ref);
-	file = anon_inode_getfile("syncmgr", &syncmgr_obj_fops, obj, O_RDWR);
+	file = anon_inode_getfile("syncmgr", &syncmgr_obj_fops, obj, mode);
 	if (IS_ERR(file))
 		syncmgr_obj_put(obj);
 	return file;
@@ -332,6 +347,11 @@ struct file *syncmgr_obj_file(struct syncmgr_obj *obj)
  */
 int syncmgr_obj_install(struct syncmgr_obj *obj, int fd_flags)
 {
+	return syncmgr_obj_install_mode(obj, fd_flags, O_RDWR);
+}
+
+int syncmgr_obj_install_mode(struct syncmgr_obj *obj, int fd_flags, int mode)
+{
 	struct file *file;
 	int fd;
 
@@ -340,7 +360,7 @@ int syncmgr_obj_install(struct syncmgr_obj *obj, int fd_flags)
 		syncmgr_obj_put(obj);
 		return fd;
 	}
-	file = syncmgr_obj_file(obj);
+	file = syncmgr_obj_file_mode(obj, mode);
 	syncmgr_obj_put(obj);		/* the file has its own reference */
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);

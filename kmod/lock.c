@@ -162,6 +162,35 @@ static int syncmgr_lock_acquire(struct syncmgr_obj *obj, u64 deadline)
 	return ret;
 }
 
+/*
+ * WAIT_ANY/ALL: what an acquire by me would do at once, without blocking
+ * (take false: only say; the death of a gone holder is handled, as by an
+ * acquire).
+ */
+static int syncmgr_lock_try_acquire(struct syncmgr_obj *obj,
+				    struct syncmgr_owner *me, bool take)
+{
+	lockdep_assert_held(&obj->lock);
+	if (obj->owner && obj->owner != me && syncmgr_owner_gone(obj->owner)) {
+		syncmgr_owner_detach(obj);
+		syncmgr_lock_owner_died(obj);
+	}
+	if (syncmgr_lock_ready(obj)) {
+		if (!take)
+			return obj->owner_died ? -EOWNERDEAD : 0;
+		syncmgr_lock_take(obj, me, 1);
+		return syncmgr_lock_take_result(obj);
+	}
+	if (syncmgr_is_rlock(obj) && me && obj->owner == me) {
+		if (obj->depth == U32_MAX)
+			return -EOVERFLOW;
+		if (take)
+			obj->depth++;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
 static int syncmgr_lock_release(struct syncmgr_obj *obj, u32 count)
 {
 	/* Only an RLock cares who releases; its owner has a record. */
@@ -200,6 +229,7 @@ const struct syncmgr_ops syncmgr_lock_ops = {
 	.ready		= syncmgr_lock_ready,
 	.state		= syncmgr_lock_state,
 	.owner_died	= syncmgr_lock_owner_died,
+	.try_acquire	= syncmgr_lock_try_acquire,
 };
 
 const struct syncmgr_family syncmgr_lock_family = {

@@ -51,6 +51,18 @@ static int syncmgr_sem_release(struct syncmgr_obj *obj, u32 n)
 	return ret;
 }
 
+/* WAIT_ANY/ALL: a unit now, if there is one. */
+static int syncmgr_sem_try_acquire(struct syncmgr_obj *obj,
+				   struct syncmgr_owner *me, bool take)
+{
+	lockdep_assert_held(&obj->lock);
+	if (!obj->sem.count)
+		return -EAGAIN;
+	if (take)
+		obj->sem.count--;
+	return 0;
+}
+
 static bool syncmgr_sem_ready(struct syncmgr_obj *obj)
 {
 	return obj->sem.count;
@@ -69,6 +81,7 @@ static const struct syncmgr_ops syncmgr_sem_ops = {
 	.release	= syncmgr_sem_release,
 	.ready		= syncmgr_sem_ready,
 	.state		= syncmgr_sem_state,
+	.try_acquire	= syncmgr_sem_try_acquire,
 };
 
 const struct syncmgr_family syncmgr_sem_family = {

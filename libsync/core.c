@@ -52,7 +52,7 @@ int sm__ioctl(int fd, unsigned long cmd, void *arg)
 }
 
 /* An ioctl on the device itself, opened first if need be. */
-static int sm_dev_ioctl(unsigned long cmd, void *arg)
+int sm__dev_ioctl(unsigned long cmd, void *arg)
 {
 	int dev = sm_dev();
 
@@ -63,7 +63,7 @@ static int sm_dev_ioctl(unsigned long cmd, void *arg)
 
 int sm__create_args(struct syncmgr_create *args)
 {
-	return sm_dev_ioctl(SYNCMGR_IOC_CREATE, args);
+	return sm__dev_ioctl(SYNCMGR_IOC_CREATE, args);
 }
 
 int sm__create(unsigned int type, unsigned int flags, unsigned int value,
@@ -103,7 +103,7 @@ int sm__len_version(int handle, uint64_t *version)
 
 int sm_version(struct syncmgr_version *out)
 {
-	return sm_dev_ioctl(SYNCMGR_IOC_VERSION, out);
+	return sm__dev_ioctl(SYNCMGR_IOC_VERSION, out);
 }
 
 int sm_state(int handle, struct syncmgr_state *out)

@@ -151,4 +151,7 @@ static inline int sm__at_done(int ret, const struct syncmgr_data *d,
 /* LEN with the version (dict, list): the length, *version set. */
 SM_HIDDEN int sm__len_version(int handle, uint64_t *version);
 
+/* An ioctl on /dev/syncmgr itself (opened on first use): as sm__ioctl. */
+SM_HIDDEN int sm__dev_ioctl(unsigned long cmd, void *arg);
+
 #endif /* SYNCMGR_LIBSYNC_INTERNAL_H */

@@ -617,6 +617,59 @@ int sm_list_get_slice_at(int list, const struct sm_slice *s,
 int sm_list_replace_if(int list, const struct sm_value *values,
 		       unsigned int n, uint64_t version);
 
+/*
+ * Waiting on many objects at once (sm_wait_any(3)): up to SM_WAIT_MAX
+ * objects, each once, of the kinds Lock, RLock, Semaphore and
+ * BoundedSemaphore (taken), Event (set) and Queue (not empty; with
+ * SM_WAIT_PUT, not full: observed, not taken).  sm_wait_any() takes the
+ * lowest-index ready one and returns its index; sm_wait_all() takes all at
+ * once or none and returns 0, or -EOWNERDEAD when all are taken and a
+ * Lock's or RLock's holder had died.  died (may be NULL) gets bit i set
+ * for each object i taken from a dead holder.
+ */
+#define SM_WAIT_MAX		SYNCMGR_WAIT_MAX_OBJS
+#define SM_WAIT_PUT		SYNCMGR_WAIT_OBJ_PUT
+#define sm_wait_obj		syncmgr_wait_obj
+
+int sm_wait_any(const struct sm_wait_obj *objs, unsigned int n,
+		int64_t timeout_ns, uint64_t *died);
+int sm_wait_any_until(const struct sm_wait_obj *objs, unsigned int n,
+		      uint64_t deadline, uint64_t *died);
+int sm_wait_all(const struct sm_wait_obj *objs, unsigned int n,
+		int64_t timeout_ns, uint64_t *died);
+int sm_wait_all_until(const struct sm_wait_obj *objs, unsigned int n,
+		      uint64_t deadline, uint64_t *died);
+
+/*
+ * Named objects (sm_named_open(3)), per IPC namespace, as sem_open():
+ * flags SM_CREAT (make it if the name is free; *create gives the kind's
+ * arguments, NULL: the defaults of type), SM_EXCL (with SM_CREAT: -EEXIST
+ * if the name is taken), SM_READ and/or SM_WRITE (the access wanted,
+ * checked against the mode as a file's), SM_NO_CLOEXEC.  type, if not 0,
+ * must be the object's kind (-EBADFD otherwise).  The name keeps the
+ * object alive until sm_named_unlink(); handles keep it after that.
+ */
+#define SM_NAME_MAX		SYNCMGR_NAME_MAX
+#define SM_CREAT		SYNCMGR_NAMED_CREAT
+#define SM_EXCL			SYNCMGR_NAMED_EXCL
+#define SM_READ			SYNCMGR_NAMED_READ
+#define SM_WRITE		SYNCMGR_NAMED_WRITE
+#define SM_RDWR			(SM_READ | SM_WRITE)
+
+int sm_named_open(const char *name, unsigned int type, unsigned int flags,
+		  unsigned int mode, const struct syncmgr_create *create);
+int sm_named_unlink(const char *name, unsigned int type);
+
+/*
+ * A token that holds its object (sm_token_hold(3)): as sm_token(), and the
+ * token keeps the object alive for timeout_ns (> 0, at most a day), or
+ * with SM_HOLD_ONCE until its first sm_open_token(), whichever is first.
+ */
+#define SM_HOLD_ONCE		SYNCMGR_HOLD_ONCE
+
+int sm_token_hold(int handle, uint8_t token[16], int64_t timeout_ns,
+		  unsigned int flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,3 +28,9 @@ __version__ = '0.1.0'
 import os as _os
 if not _os.environ.get('SYNCMGR_KEEP_NOFILE'):
     _raise_nofile_limit()
+
+# Issue 13: names, waiting on many objects, held references.
+from ._named import open, unlink                       # noqa: E402
+from ._wait import wait_any, wait_all                  # noqa: E402
+from ._base import set_reference_hold                  # noqa: E402
+__all__ += ['open', 'unlink', 'wait_any', 'wait_all', 'set_reference_hold']

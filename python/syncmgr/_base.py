@@ -6,8 +6,9 @@ Pickled at any other time (through multiprocessing's queues, pipes and pools,
 or pickle.dumps for a socket), it travels as a reference: its type and the
 kernel's unguessable per-object token, which the receiver opens with
 sm_open_token() as long as the object is alive (same user only).  A token
-does not keep the object alive: the sender must keep its object until the
-receiver has unpickled it, as a SyncManager proxy needs its manager alive.
+holds the object until its first unpickling or a minute passes
+(set_reference_hold(); with an older module the sender must keep its
+object until the receiver has unpickled it, as a proxy needs its manager).
 Without the token ABI (an older module) the fallback is DupFd's helper
 thread in the sender, which must then also be alive at unpickling.
 """
@@ -132,7 +133,11 @@ def reference(fd):
     from multiprocessing import context, reduction
     if context.get_spawning_popen() is None and _lib.HAVE_TOKEN:
         tok = ctypes.create_string_buffer(_lib.TOKEN_SIZE)
-        ret = lib.sm_token(fd, tok)
+        ret = -1
+        if _HOLD_NS and _token_hold is not None:
+            ret = _token_hold(fd, tok, _HOLD_NS, _HOLD_ONCE)
+        if ret < 0:
+            ret = lib.sm_token(fd, tok)
         if ret >= 0:
             return 'token', tok.raw
     return 'fd', reduction.DupFd(fd)
@@ -154,3 +159,26 @@ def open_reference(kind, ref):
 
 def _rebuild(cls, kind, ref, extra):
     return from_fd(open_reference(kind, ref), extra, cls)
+
+
+# --- held references (issue 13) ------------------------------------------------------
+# A pickled reference holds its object until the first unpickling or
+# _HOLD_NS, whichever comes first (sm_token_hold, SM_HOLD_ONCE), so that
+# an object put on a queue by a sender that then drops it still arrives.
+_HOLD_ONCE = 1
+_HOLD_NS = 60 * 10 ** 9
+_token_hold = getattr(lib, 'sm_token_hold', None)
+if _token_hold is not None:
+    _token_hold.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int64,
+                            ctypes.c_uint)
+    _token_hold.restype = ctypes.c_int
+
+
+def set_reference_hold(seconds):
+    """How long a pickled reference keeps its object alive if nobody
+    unpickles it (default 60 s, at most a day; the first unpickling ends
+    the hold; 0: no hold, the sender must keep its object, as before)."""
+    global _HOLD_NS
+    if not 0 <= seconds <= 86400:
+        raise ValueError('seconds must be between 0 and 86400')
+    _HOLD_NS = int(seconds * 1e9)

@@ -326,4 +326,96 @@ struct syncmgr_data {
 #define SYNCMGR_IOC_SCALAR_STORE _IOW(SYNCMGR_IOC_MAGIC, 0x2d, struct syncmgr_value)
 #define SYNCMGR_IOC_SCALAR_ADD	_IOWR(SYNCMGR_IOC_MAGIC, 0x2e, struct syncmgr_value)
 
+/*
+ * Waiting on many objects at once (SYNCMGR_FEAT_WAIT_MANY), on
+ * /dev/syncmgr: WAIT_ANY takes exactly one of the objects, the lowest
+ * index found ready, and returns that index; WAIT_ALL takes all of them at
+ * once or none, and returns 0.  Either or's SYNCMGR_WAIT_OWNER_DIED into
+ * its return value when a Lock or RLock it took had a holder that died,
+ * and writes the bit of each such object to died.  Up to
+ * SYNCMGR_WAIT_MAX_OBJS objects, each at most once (EINVAL), of the kinds
+ * Lock, RLock, Semaphore, BoundedSemaphore (taken), Event (set) and Queue
+ * (not empty, or with SYNCMGR_WAIT_OBJ_PUT not full: observed, not taken).
+ */
+#define SYNCMGR_FEAT_WAIT_MANY		_BITULL(16)
+
+#define SYNCMGR_WAIT_MAX_OBJS		64
+#define SYNCMGR_WAIT_OWNER_DIED		0x100	/* or'd into the result */
+
+/* struct syncmgr_wait_obj.flags */
+#define SYNCMGR_WAIT_OBJ_PUT		_BITUL(0) /* Queue: wait for room */
+
+struct syncmgr_wait_obj {
+	__s32 fd;		/* an object handle */
+	__u32 flags;		/* SYNCMGR_WAIT_OBJ_* */
+};
+
+struct syncmgr_wait_many {
+	__u64 objs;		/* pointer to count struct syncmgr_wait_obj */
+	__u64 deadline;		/* absolute CLOCK_MONOTONIC ns */
+	__u64 died;		/* written: bit i, object i's holder died */
+	__u32 count;		/* 1 .. SYNCMGR_WAIT_MAX_OBJS */
+	__u32 flags;		/* none defined yet: must be 0 */
+	__u64 reserved;
+};
+
+#define SYNCMGR_IOC_WAIT_ANY	_IOWR(SYNCMGR_IOC_MAGIC, 0x03, struct syncmgr_wait_many)
+#define SYNCMGR_IOC_WAIT_ALL	_IOWR(SYNCMGR_IOC_MAGIC, 0x04, struct syncmgr_wait_many)
+
+/*
+ * Named objects (SYNCMGR_FEAT_NAMED), on /dev/syncmgr, as sem_open() and
+ * shm_open(): NAMED_OPEN opens the object a name gives in the caller's
+ * IPC namespace, or with SYNCMGR_NAMED_CREAT makes it (from *create) if
+ * the name is free (with SYNCMGR_NAMED_EXCL too: EEXIST if it is not), and
+ * returns its fd.  The name keeps its object alive until NAMED_UNLINK (or
+ * the end of its IPC namespace).  Access is a file's: the owner's fsuid
+ * and fsgid and mode (~umask) at creation; READ lets a handle observe and
+ * wait (STATE, TOKEN, poll, an Event's WAIT, the data reads), WRITE all
+ * else; CAP_IPC_OWNER overrides.  type, if not 0, must be the object's kind.
+ */
+#define SYNCMGR_FEAT_NAMED		_BITULL(17)
+
+#define SYNCMGR_NAME_MAX		255	/* bytes; no NUL, no '/' */
+
+/* struct syncmgr_named.flags, with SYNCMGR_CREATE_NO_CLOEXEC */
+#define SYNCMGR_NAMED_CREAT		_BITUL(8)
+#define SYNCMGR_NAMED_EXCL		_BITUL(9)
+#define SYNCMGR_NAMED_READ		_BITUL(10)
+#define SYNCMGR_NAMED_WRITE		_BITUL(11)
+
+struct syncmgr_named {
+	__u64 name;		/* pointer to name_len bytes */
+	__u64 create;		/* CREAT: pointer to a struct syncmgr_create */
+	__u32 name_len;		/* 1 .. SYNCMGR_NAME_MAX */
+	__u32 flags;		/* SYNCMGR_NAMED_*, SYNCMGR_CREATE_NO_CLOEXEC */
+	__u32 mode;		/* CREAT: permission bits, 0 .. 0777 */
+	__u32 type;		/* the kind expected, 0: any */
+	__u64 reserved;
+};
+
+#define SYNCMGR_IOC_NAMED_OPEN	_IOW(SYNCMGR_IOC_MAGIC, 0x05, struct syncmgr_named)
+#define SYNCMGR_IOC_NAMED_UNLINK _IOW(SYNCMGR_IOC_MAGIC, 0x06, struct syncmgr_named)
+
+/*
+ * Tokens that hold their object (SYNCMGR_FEAT_TOKEN_HOLD), on an object
+ * fd: TOKEN_HOLD writes the object's token (as TOKEN) and makes the token
+ * keep the object alive until deadline, at most
+ * SYNCMGR_TOKEN_HOLD_MAX_NS from now, or with SYNCMGR_HOLD_ONCE until the
+ * first OPEN of the token, whichever comes first: a reference put on a
+ * queue by a sender that then closes its handle still opens.
+ */
+#define SYNCMGR_FEAT_TOKEN_HOLD		_BITULL(18)
+
+#define SYNCMGR_TOKEN_HOLD_MAX_NS	(86400ULL * 1000000000ULL) /* a day */
+#define SYNCMGR_HOLD_ONCE		_BITUL(0)
+
+struct syncmgr_token_hold {
+	__u64 token[2];		/* written: the object's token */
+	__u64 deadline;		/* absolute CLOCK_MONOTONIC ns */
+	__u32 flags;		/* SYNCMGR_HOLD_ONCE */
+	__u32 reserved;
+};
+
+#define SYNCMGR_IOC_TOKEN_HOLD	_IOWR(SYNCMGR_IOC_MAGIC, 0x1b, struct syncmgr_token_hold)
+
 #endif /* _UAPI_LINUX_SYNCMGR_H */
