@@ -679,4 +679,113 @@ TEST(memory_charge_returns_to_start)
 	close(probe);
 }
 
+/* The Lock inside the tuple at l[i] works; its fd closed after. */
+static bool tuple_lock_works(int l, int i)
+{
+	char mem[BUFSZ];
+	struct sm_buf buf = { mem, sizeof(mem), 0 };
+	struct sm_value out, in[1];
+	bool ok;
+
+	if (sm_list_get(l, i, &out, &buf) || out.type != SYNCMGR_VAL_TUPLE ||
+	    sm_values_decode(out.tree.ptr, out.tree.len, in, 1) != 1 ||
+	    in[0].type != SYNCMGR_VAL_HANDLE)
+		return false;
+	ok = sm_lock_acquire(in[0].handle, 0) == 0 &&
+	     sm_lock_release(in[0].handle) == 0;
+	close(in[0].handle);
+	return ok;
+}
+
+/* Keys with a handle inside take and drop their references. */
+TEST(composite_keys_with_handles)
+{
+	int probe = sm_lock_create(0), d, lock, other, fds0;
+	struct sm_value e[2], k, v = sm_int(7), out;
+	char mem[BUFSZ];
+	struct sm_buf buf = { mem, sizeof(mem), 0 };
+	unsigned long o0;
+
+	ASSERT_LE(0, probe);
+	o0 = user_objects(probe);
+	fds0 = count_fds();
+	d = sm_dict_create(0);
+	lock = sm_lock_create(0);
+	other = sm_lock_create(0);
+	ASSERT_LE(0, d);
+	ASSERT_LE(0, lock);
+	ASSERT_LE(0, other);
+	e[0] = sm_handle(lock);
+	e[1] = sm_int(1);
+	k = sm_tuple(e, 2);
+	ASSERT_EQ(0, sm_dict_set(d, &k, &v));
+	EXPECT_EQ(1, sm_dict_contains(d, &k));
+	EXPECT_EQ(0, sm_dict_setdefault(d, &k, &v, &out, &buf));
+	e[0] = sm_handle(other);
+	EXPECT_EQ(0, sm_dict_contains(d, &k));
+	EXPECT_EQ(-ENOENT, sm_dict_get(d, &k, &out, &buf));
+	close(other);
+	/* The key keeps the Lock: closing the fd leaves it alive. */
+	close(lock);
+	EXPECT_EQ(o0 + 2, user_objects(probe));
+	ASSERT_EQ(0, sm_dict_popitem(d, &k, &out, &buf));
+	ASSERT_EQ(SYNCMGR_VAL_TUPLE, k.type);
+	ASSERT_EQ(2, sm_values_decode(k.tree.ptr, k.tree.len, e, 2));
+	ASSERT_EQ(SYNCMGR_VAL_HANDLE, e[0].type);
+	/* A held Lock is kept by its holder: take it and let it go. */
+	EXPECT_EQ(0, sm_lock_acquire(e[0].handle, 0));
+	EXPECT_EQ(0, sm_lock_release(e[0].handle));
+	close(e[0].handle);
+	EXPECT_EQ(o0 + 1, user_objects(probe));
+	close(d);
+	EXPECT_EQ(o0, user_objects(probe));
+	EXPECT_EQ(fds0, count_fds());
+	close(probe);
+}
+
+/* Copies (list repeat and copy, dict copy) share the handles inside. */
+TEST(copies_share_handles_inside)
+{
+	int probe = sm_lock_create(0), l, c, q, lock;
+	struct sm_value e[1], t, qe[1], qt, out;
+	char mem[BUFSZ];
+	struct sm_buf buf = { mem, sizeof(mem), 0 };
+	unsigned long o0, b0;
+
+	ASSERT_LE(0, probe);
+	o0 = user_objects(probe);
+	b0 = user_bytes(probe);
+	l = sm_list_create(0);
+	lock = sm_lock_create(0);
+	q = sm_queue_create(0, 0);
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, lock);
+	ASSERT_LE(0, q);
+	e[0] = sm_handle(lock);
+	t = sm_tuple(e, 1);
+	ASSERT_EQ(0, sm_list_append(l, &t));
+	ASSERT_EQ(0, sm_list_repeat(l, 3));
+	c = sm_list_copy(l);
+	ASSERT_LE(0, c);
+	/* A queue holding itself inside a tuple: refused. */
+	qe[0] = sm_handle(q);
+	qt = sm_tuple(qe, 1);
+	EXPECT_EQ(-ELOOP, sm_queue_put(q, &qt, 0));
+	ASSERT_EQ(1, sm_queue_put(q, &t, 0) >= 0);
+	close(lock);
+	close(l);
+	EXPECT_TRUE(tuple_lock_works(c, 2));
+	ASSERT_EQ(0, sm_queue_get(q, &out, &buf, 0));
+	ASSERT_EQ(SYNCMGR_VAL_TUPLE, out.type);
+	ASSERT_EQ(1, sm_values_decode(out.tree.ptr, out.tree.len, e, 1));
+	ASSERT_EQ(SYNCMGR_VAL_HANDLE, e[0].type);
+	close(e[0].handle);
+	close(q);
+	EXPECT_EQ(o0 + 2, user_objects(probe));	/* the copy and the Lock */
+	close(c);
+	EXPECT_EQ(o0, user_objects(probe));
+	EXPECT_EQ(b0, user_bytes(probe));
+	close(probe);
+}
+
 TEST_HARNESS_MAIN
