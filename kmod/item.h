@@ -180,7 +180,12 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_one(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_end(struct syncmgr_out *o, int ret);
 
-/* compare.c: Python's ==, < and hash() over items */
+/*
+ * compare.c: Python's ==, < and hash() over items.  A composite is walked
+ * with explicit stacks (a deep one allocated, GFP_KERNEL) and the walk
+ * gives the CPU up now and then: call these in process context, with no
+ * spinlock held (the containers hold only their mutex).
+ */
 void syncmgr_compare_init(void);
 bool syncmgr_item_equal(const struct syncmgr_item *a,
 			const struct syncmgr_item *b);
