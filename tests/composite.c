@@ -10,6 +10,7 @@
  * with a tuple, and the memory charge given back.
  */
 #include <dirent.h>
+#include <math.h>
 #include <sys/mman.h>
 
 #include "common.h"
@@ -786,6 +787,55 @@ TEST(copies_share_handles_inside)
 	EXPECT_EQ(o0, user_objects(probe));
 	EXPECT_EQ(b0, user_bytes(probe));
 	close(probe);
+}
+
+/* l[i] is the number v of this type (BIGINT: these bytes). */
+static bool num_at(int l, int i, const struct sm_value *v)
+{
+	char mem[BUFSZ];
+	struct sm_buf buf = { mem, sizeof(mem), 0 };
+	struct sm_value out;
+
+	if (sm_list_get(l, i, &out, &buf) || out.type != v->type)
+		return false;
+	if (v->type == SYNCMGR_VAL_BIGINT)
+		return out.buf.len == v->buf.len &&
+		       !memcmp(out.buf.ptr, v->buf.ptr, v->buf.len);
+	if (v->type == SYNCMGR_VAL_DOUBLE)
+		return !memcmp(&out.d, &v->d, sizeof(v->d));
+	return out.i == v->i;
+}
+
+TEST(bigint_orders_among_numbers)
+{
+	struct sm_value want[7] = {
+		sm_double(-INFINITY), big(mtwo64, 9), sm_int(INT64_MIN),
+		sm_int(1), big(two64m1, 9), big(two64, 9), big(two64p1, 9),
+	};
+	static const int order[7] = { 5, 2, 6, 0, 3, 1, 4 };
+	struct sm_value e1[1] = { big(two64, 9) };
+	struct sm_value e2[1] = { sm_double(1e30) };
+	struct sm_value t1 = sm_tuple(e1, 1), t2 = sm_tuple(e2, 1);
+	int l = sm_list_create(0), i;
+
+	ASSERT_LE(0, l);
+	for (i = 0; i < 7; i++)
+		ASSERT_EQ(0, sm_list_append(l, &want[order[i]]));
+	ASSERT_EQ(0, sm_list_sort(l, 0));
+	for (i = 0; i < 7; i++)
+		EXPECT_TRUE(num_at(l, i, &want[i])) {
+			TH_LOG("index %d", i);
+		}
+	ASSERT_EQ(0, sm_list_sort(l, 1));
+	EXPECT_TRUE(num_at(l, 0, &want[6]));
+	EXPECT_TRUE(num_at(l, 6, &want[0]));
+	/* (2**64,) < (1e30,) */
+	ASSERT_EQ(0, sm_list_clear(l));
+	ASSERT_EQ(0, sm_list_append(l, &t2));
+	ASSERT_EQ(0, sm_list_append(l, &t1));
+	ASSERT_EQ(0, sm_list_sort(l, 0));
+	EXPECT_EQ(0, sm_list_index(l, &t1, 0, INT64_MAX));
+	close(l);
 }
 
 TEST_HARNESS_MAIN
