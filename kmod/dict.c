@@ -260,7 +260,7 @@ static void syncmgr_dict_maybe_shrink(struct syncmgr_dict *dt)
 
 static u32 syncmgr_dict_entry_handles(const struct syncmgr_dict_entry *e)
 {
-	return !!e->key->obj + !!e->value->obj;
+	return syncmgr_item_handles(e->key) + syncmgr_item_handles(e->value);
 }
 
 /* Append e (key, value, hash set) as the newest entry. */
@@ -300,10 +300,10 @@ static void syncmgr_dict_replace(struct syncmgr_dict *dt,
 				 struct syncmgr_item *value,
 				 struct list_head *garbage)
 {
-	dt->nr_handles -= !!e->value->obj;
+	dt->nr_handles -= syncmgr_item_handles(e->value);
 	list_add_tail(&e->value->node, garbage);
 	e->value = value;
-	dt->nr_handles += !!value->obj;
+	dt->nr_handles += syncmgr_item_handles(value);
 }
 
 /* Keys a Namespace refuses: anything but a name. */
@@ -311,6 +311,9 @@ static int syncmgr_dict_key_ok(struct syncmgr_obj *obj,
 			       const struct syncmgr_item *key)
 {
 	if (syncmgr_is_ns(obj) && key->type != SYNCMGR_VAL_STR)
+		return -EINVAL;
+	/* A LIST or DICT (at any depth) is unhashable: Python's TypeError. */
+	if (!syncmgr_item_hashable(key))
 		return -EINVAL;
 	return 0;
 }

@@ -91,7 +91,8 @@ bool syncmgr_create_args_valid(const struct syncmgr_create *args)
 /* What the module gives, for VERSION, and the highest type it knows. */
 u64 syncmgr_features(u32 *max_type)
 {
-	u64 features = SYNCMGR_FEAT_TOKEN;
+	/* Tokens and composite values are the core's (token.c, codec.c). */
+	u64 features = SYNCMGR_FEAT_TOKEN | SYNCMGR_FEAT_COMPOSITE;
 	u32 type;
 
 	for (type = 1; type < ARRAY_SIZE(syncmgr_families); type++)

@@ -30,6 +30,89 @@ struct syncmgr_item {
 	u8 payload[];
 };
 
+/*
+ * A composite value (TUPLE, LIST, DICT, FROZENSET, TAGGED) keeps its
+ * elements in its payload exactly as the caller laid them out, except
+ * that a HANDLE element's data is an index into the tree's objs[] (never
+ * a kernel pointer, never the caller's fd).  Its item is allocated with
+ * one pointer more after the padded payload, to this description, which
+ * codec.c builds at copy-in and the item owns (charged with it):
+ *  - objs[]: a reference on the object of each HANDLE in the tree, and
+ *    hoff[] the payload offset of each one's header (patched with an fd
+ *    on the way out);
+ *  - nodes[]: each DICT and FROZENSET node, in the order they appear
+ *    (so by poff), with idx[] its keys (DICT) or elements (FROZENSET)
+ *    sorted by hash, for order-free equality without a quadratic search
+ *    (compare.c), and a FROZENSET's own hash.
+ * BIGINT has a payload only: no description.
+ */
+struct syncmgr_tree_node {
+	u32 poff;			/* the node's payload, from it->payload */
+	u32 first;			/* its first entry in idx[] */
+	u32 count;			/* entries: elements, or pairs */
+	u16 type;
+	u16 pad;
+	u64 hash;			/* FROZENSET: its hash */
+};
+
+struct syncmgr_tree_key {
+	u64 hash;
+	u32 off;			/* the element's (key's) header */
+	u32 pad;
+};
+
+#define SYNCMGR_TREE_UNHASHABLE	1	/* a LIST or DICT anywhere in it */
+
+struct syncmgr_tree {
+	size_t bytes;			/* allocated, charged with the item */
+	u32 nobjs, nnodes, nidx, flags;
+	u32 *hoff;
+	struct syncmgr_tree_node *nodes;
+	struct syncmgr_tree_key *idx;
+	struct syncmgr_obj *objs[];
+};
+
+static inline bool syncmgr_type_tree(u16 type)
+{
+	return (type >= SYNCMGR_VAL_TUPLE && type <= SYNCMGR_VAL_FROZENSET) ||
+	       type == SYNCMGR_VAL_TAGGED;
+}
+
+/* The tree description of a composite item, or NULL. */
+static inline struct syncmgr_tree *
+syncmgr_item_tree(const struct syncmgr_item *it)
+{
+	if (!syncmgr_type_tree(it->type))
+		return NULL;
+	return *(struct syncmgr_tree **)(it->payload + ALIGN((size_t)it->len, 8));
+}
+
+/* How many handles it holds: a HANDLE one, a tree each one inside. */
+static inline u32 syncmgr_item_handles(const struct syncmgr_item *it)
+{
+	const struct syncmgr_tree *t;
+
+	if (it->obj)
+		return 1;
+	t = syncmgr_item_tree(it);
+	return t ? t->nobjs : 0;
+}
+
+/* The i-th object it holds a handle to (i < syncmgr_item_handles()). */
+static inline struct syncmgr_obj *
+syncmgr_item_obj(const struct syncmgr_item *it, u32 i)
+{
+	return it->obj ? it->obj : syncmgr_item_tree(it)->objs[i];
+}
+
+/* Python can hash it (a dict key): no LIST or DICT anywhere in it. */
+static inline bool syncmgr_item_hashable(const struct syncmgr_item *it)
+{
+	const struct syncmgr_tree *t = syncmgr_item_tree(it);
+
+	return !t || !(t->flags & SYNCMGR_TREE_UNHASHABLE);
+}
+
 /* A value (header + padded payload) this small crosses with one user copy. */
 #define SYNCMGR_SMALL_VALUE	128
 
@@ -55,7 +138,7 @@ struct syncmgr_out {
 	struct syncmgr_data *d;
 	u8 __user *buf;
 	u32 size, used, count, max, needed;
-	u32 nfiles;
+	u32 nfiles, cap;
 	int *fds;			/* reserved, installed at the end */
 	struct file **files;
 };
@@ -125,13 +208,19 @@ int syncmgr_out_put(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_one(struct syncmgr_out *o, const struct syncmgr_item *it);
 int syncmgr_out_end(struct syncmgr_out *o, int ret);
 
-/* compare.c: Python's ==, < and hash() over items */
+/*
+ * compare.c: Python's ==, < and hash() over items.  A composite is walked
+ * with explicit stacks (a deep one allocated, GFP_KERNEL) and the walk
+ * gives the CPU up now and then: call these in process context, with no
+ * spinlock held (the containers hold only their mutex).
+ */
 void syncmgr_compare_init(void);
 bool syncmgr_item_equal(const struct syncmgr_item *a,
 			const struct syncmgr_item *b);
 int syncmgr_item_compare(const struct syncmgr_item *a,
 			 const struct syncmgr_item *b, int *res);
 u64 syncmgr_item_hash(const struct syncmgr_item *it);
+int syncmgr_tree_index(struct syncmgr_item *it);
 int syncmgr_item_int(const struct syncmgr_item *it, s64 *v);
 
 /* slice.c: a slice normalised as Python's slice.indices(), and its length */

@@ -821,7 +821,7 @@ static int syncmgr_list_handles(struct syncmgr_obj *obj,
 	if (mutex_lock_killable(&l->mutex))
 		return -EINTR;
 	for (i = 0; i < l->len; i++)
-		n += !!l->items[i]->obj;
+		n += syncmgr_item_handles(l->items[i]);
 	ret = syncmgr_held_alloc(held, n);
 	for (i = 0; !ret && i < l->len; i++)
 		syncmgr_held_add(held, l->items[i]);

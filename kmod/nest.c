@@ -29,11 +29,16 @@ int syncmgr_held_alloc(struct syncmgr_held *h, u32 max)
 	return 0;
 }
 
+/* Every handle it holds (a tree may hold several): size h for them all. */
 void syncmgr_held_add(struct syncmgr_held *h, const struct syncmgr_item *it)
 {
-	if (it && it->obj && h->n < h->max) {
-		refcount_inc(&it->obj->ref);
-		h->objs[h->n++] = it->obj;
+	struct syncmgr_obj *obj;
+	u32 i, n = it ? syncmgr_item_handles(it) : 0;
+
+	for (i = 0; i < n && h->n < h->max; i++) {
+		obj = syncmgr_item_obj(it, i);
+		refcount_inc(&obj->ref);
+		h->objs[h->n++] = obj;
 	}
 }
 
@@ -158,22 +163,32 @@ static int syncmgr_reaches(struct syncmgr_obj *from, struct syncmgr_obj *to)
 	return ret;
 }
 
-/* One value going into n's container: ELOOP if it would close a cycle. */
+/*
+ * One value going into n's container: ELOOP if it would close a cycle.
+ * Each container handle it holds counts, also one deep inside a tree.
+ */
 static int syncmgr_nest_one(struct syncmgr_nest *n,
 			    const struct syncmgr_item *it)
 {
+	struct syncmgr_obj *obj;
+	u32 i, nh = it ? syncmgr_item_handles(it) : 0;
 	int ret;
 
-	if (!it || !it->obj || !it->obj->ops->handles)
-		return 0;
-	if (!n->needed) {
-		n->needed = true;
-		spin_lock(&syncmgr_nest_gen_lock);
-		n->gen = syncmgr_nest_gen;
-		spin_unlock(&syncmgr_nest_gen_lock);
+	for (i = 0; i < nh; i++) {
+		obj = syncmgr_item_obj(it, i);
+		if (!obj->ops->handles)
+			continue;
+		if (!n->needed) {
+			n->needed = true;
+			spin_lock(&syncmgr_nest_gen_lock);
+			n->gen = syncmgr_nest_gen;
+			spin_unlock(&syncmgr_nest_gen_lock);
+		}
+		ret = syncmgr_reaches(obj, n->container);
+		if (ret)
+			return ret > 0 ? -ELOOP : ret;
 	}
-	ret = syncmgr_reaches(it->obj, n->container);
-	return ret > 0 ? -ELOOP : ret;
+	return 0;
 }
 
 /* Check every value n stores, noting the generation first. */

@@ -190,7 +190,7 @@ static u32 syncmgr_queue_count_handles(struct list_head *items)
 	u32 n = 0;
 
 	list_for_each_entry(it, items, node)
-		n += !!it->obj;
+		n += syncmgr_item_handles(it);
 	return n;
 }
 

@@ -357,8 +357,11 @@ static int syncmgr_value_handles(struct syncmgr_obj *obj,
 	struct syncmgr_cell *v = obj->priv;
 	int ret;
 
-	/* Room first: the mutex is held across user copies, not for this. */
-	ret = syncmgr_held_alloc(held, 1);
+	/*
+	 * Room first (for a tree's handles too): the mutex is held across
+	 * user copies, not for this.
+	 */
+	ret = syncmgr_held_alloc(held, SYNCMGR_MAX_TREE_HANDLES);
 	if (ret)
 		return ret;
 	if (mutex_lock_killable(&v->mutex))

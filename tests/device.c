@@ -77,6 +77,7 @@ TEST(version_reports_abi_1)
 				       SYNCMGR_FEAT_DICT | SYNCMGR_FEAT_LIST |
 				       SYNCMGR_FEAT_TOKEN | SYNCMGR_FEAT_SCALAR |
 				       SYNCMGR_FEAT_VERSION |
+				       SYNCMGR_FEAT_COMPOSITE |
 				       SYNCMGR_FEAT_WAIT_MANY |
 				       SYNCMGR_FEAT_NAMED |
 				       SYNCMGR_FEAT_TOKEN_HOLD));

@@ -374,6 +374,93 @@ static uint32_t rand_len(void)
 	}
 }
 
+/*
+ * A random composite for slot i: a tuple, list, frozenset, dict or tagged
+ * value of a few scalars, strings and handles, sometimes one level more,
+ * sometimes a BIGINT (also not minimal), sometimes raw random bytes given
+ * as an encoded tree (malformed, almost always).  Elements live in
+ * tree_el[i] until the call that uses them.
+ */
+#define TREE_EL		8
+static struct sm_value tree_el[MAX_VALS][2][TREE_EL];
+static uint64_t tree_raw[MAX_VALS][16];
+
+static void rand_leaf(struct sm_value *v, int i, int k)
+{
+	static const char *strs[] = { "", "k", "Color.RED", "\xc3\xa9" };
+
+	switch (rn(5)) {
+	case 0:
+		*v = sm_int(edge_int());
+		break;
+	case 1:
+		*v = sm_double(rn(2) ? 1.0 : 18446744073709551616.0);
+		break;
+	case 2:
+		*v = sm_str(strs[rn(4)]);
+		break;
+	case 3:
+		*v = sm_handle(pick_fd(0));
+		break;
+	default:
+		*v = sm_bool(rn(2));
+		break;
+	}
+	(void)i;
+	(void)k;
+}
+
+static struct sm_value rand_shape(struct sm_value *el, uint32_t n)
+{
+	static const int types[] = { SYNCMGR_VAL_TUPLE, SYNCMGR_VAL_LIST,
+		SYNCMGR_VAL_FROZENSET, SYNCMGR_VAL_DICT, SYNCMGR_VAL_TAGGED };
+	int type = types[rn(5)];
+
+	if (type == SYNCMGR_VAL_TAGGED) {
+		el[0] = sm_str("tag");
+		return sm_tagged(el);
+	}
+	if (type == SYNCMGR_VAL_DICT)
+		return sm_dict_value(el, n / 2);
+	return sm_tree(type, el, n);
+}
+
+static void rand_tree(struct sm_value *v, int i)
+{
+	uint32_t n = rn(TREE_EL + 1), len;
+	uint8_t *b = (uint8_t *)tree_raw[i];
+
+	switch (rn(6)) {
+	case 0:	/* BIGINT: 9 .. 16 random bytes */
+		len = 9 + rn(8);
+		for (uint32_t k = 0; k < len; k++)
+			b[k] = (uint8_t)rnd();
+		*v = sm_bigint(b, len);
+		return;
+	case 1:	/* encoded bytes: random (malformed) or a header or two */
+		len = 8 * rn(17);
+		for (uint32_t k = 0; k < len; k++)
+			b[k] = one_in(2) ? 0 : (uint8_t)rnd();
+		if (len >= 16 && one_in(2)) {
+			struct syncmgr_value h = { .type = (uint16_t)rn(14) };
+
+			memcpy(b, &h, sizeof(h));
+		}
+		*v = sm_tree(SYNCMGR_VAL_TUPLE + rn(4),
+			     len ? (const struct sm_value *)b : NULL, rn(3));
+		v->tree.len = len;
+		return;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		rand_leaf(&tree_el[i][0][k], i, k);
+	if (n && one_in(3)) {
+		for (uint32_t k = 0; k < TREE_EL; k++)
+			rand_leaf(&tree_el[i][1][k], i, k);
+		tree_el[i][0][0] = rand_shape(tree_el[i][1], 1 + rn(TREE_EL));
+	}
+	*v = rand_shape(tree_el[i][0], n);
+}
+
 /* A random typed value for libsync; payloads point into scratch[i]. */
 static void rand_value(struct sm_value *v, int i)
 {
@@ -411,6 +498,9 @@ static void rand_value(struct sm_value *v, int i)
 			scratch[i][k] = (char)rnd();
 		*v = sm_payload(1 + rn(8), scratch[i], len);
 		break;
+	case 11: case 12:
+		rand_tree(v, i);
+		break;
 	default:
 		*v = sm_handle(pick_fd(0));
 		break;
@@ -426,13 +516,38 @@ static int rand_values(struct sm_value *v, int max)
 	return n;
 }
 
+static bool is_tree_type(int type)
+{
+	return (type >= SYNCMGR_VAL_TUPLE && type <= SYNCMGR_VAL_FROZENSET) ||
+	       type == SYNCMGR_VAL_TAGGED;
+}
+
+/* sm_values_walk(): adopt each handle inside a tree that came out. */
+static int adopt_in_tree(const struct sm_value *v, unsigned int depth,
+			 void *arg)
+{
+	if (v->type == SYNCMGR_VAL_HANDLE)
+		adopt_out(v->handle);
+	else if (v->type < 0 || v->type > SYNCMGR_VAL_TAGGED)
+		bad("value out in a tree has type %d", v->type);
+	return 0;
+}
+
+static void take_tree(const void *p, uint32_t len, uint32_t n)
+{
+	if (sm_values_walk(p, len, n, adopt_in_tree, NULL))
+		bad("a tree that came out is malformed");
+}
+
 /* Handles among n values that came out: adopted (closed later). */
 static void take_out(const struct sm_value *v, int n)
 {
 	for (int i = 0; i < n && i < MAX_VALS * 2; i++)
 		if (v[i].type == SYNCMGR_VAL_HANDLE)
 			adopt_out(v[i].handle);
-		else if (v[i].type < 0 || v[i].type > SYNCMGR_VAL_HANDLE)
+		else if (is_tree_type(v[i].type))
+			take_tree(v[i].tree.ptr, v[i].tree.len, v[i].tree.n);
+		else if (v[i].type < 0 || v[i].type > SYNCMGR_VAL_TAGGED)
 			bad("value out has type %d", v[i].type);
 }
 
@@ -619,12 +734,17 @@ static void scan_out(const unsigned char *out, size_t size, int max)
 		memcpy(&h, out + pos, sizeof(h));
 		if (h.type == 0xffff)
 			return;
-		if (h.type > SYNCMGR_VAL_HANDLE || h.reserved) {
+		if (h.type > SYNCMGR_VAL_TAGGED || h.reserved) {
 			bad("value out: type %u reserved %u", h.type, h.reserved);
 			return;
 		}
 		if (h.type == SYNCMGR_VAL_HANDLE)
 			adopt_out((int)(uint32_t)h.data);
+		if (is_tree_type(h.type) && pos + SYNCMGR_VALUE_SIZE(h.len) <= size)
+			take_tree(out + pos + 16, h.len,
+				  h.type == SYNCMGR_VAL_TAGGED ? 2 :
+				  (uint32_t)(h.type == SYNCMGR_VAL_DICT ?
+					     2 * h.data : h.data));
 		pos += SYNCMGR_VALUE_SIZE(h.len);
 	}
 }
