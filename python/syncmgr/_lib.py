@@ -80,12 +80,6 @@ VAL_DICT = 10
 VAL_FROZENSET = 11
 VAL_BIGINT = 12
 VAL_TAGGED = 13
-VAL_TUPLE = 8                           # composite values (FEAT_COMPOSITE)
-VAL_LIST = 9
-VAL_DICT = 10
-VAL_FROZENSET = 11
-VAL_BIGINT = 12
-VAL_TAGGED = 13
 
 STATE_OWNER_DIED = 1                    # struct syncmgr_state's status bits
 STATE_BROKEN = 2
