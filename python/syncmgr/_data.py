@@ -687,15 +687,21 @@ class _DictIterator:
     """iter(d), as CPython's dict iterator (which the manager's proxy
     runs in its server): keys in insertion order, read a page at a time;
     RuntimeError at the first step after the dict changed size, and at
-    every step from then on."""
-    __slots__ = ('d', 'fd', 'size', 'cursor', 'page', 'pos', 'done')
+    every step from then on.  Each step asks the size and the version in
+    one call: when the dict changed since the page was read, the rest of
+    the page is read again (from the page's start, without the keys
+    already returned), so a key deleted meanwhile is not returned."""
+    __slots__ = ('d', 'fd', 'size', 'start', 'cursor', 'page', 'pos',
+                 'version', 'arg', 'out')
     PAGE = 32
 
     def __init__(self, d):
         self.d, self.fd = d, d._fd    # the iterator keeps the dict alive
-        self.size = check(lib.sm_dict_len(self.fd))
-        self.cursor = ctypes.c_uint64(0)
-        self.page, self.pos, self.done = [], 0, False
+        self.arg = _lib.SmData()
+        self.size, self.version = _snap.len_version(self.fd, self.arg)
+        check(self.size, 'iter')
+        self.start = self.cursor = 0    # the page's cursor, the next one's
+        self.page, self.pos, self.out = None, 0, None
 
     def __iter__(self):
         return self
@@ -704,29 +710,38 @@ class _DictIterator:
         fd = self.fd
         if fd < 0:
             raise StopIteration
-        n = lib.sm_dict_len(fd)
+        n, version = _snap.len_version(fd, self.arg)
         if n != self.size:
             self.size = -1      # sticky, as CPython's
             raise RuntimeError('dictionary changed size during iteration')
-        if self.pos >= len(self.page):
-            if not self.done:
-                out = (SmValue * self.PAGE)()
-                got = call_out(lib.sm_dict_iter, fd, _lib.DICT_KEYS,
-                               ctypes.byref(self.cursor), out, self.PAGE)
-                check(got, 'iter')
-                self.page, self.pos = decode_all(out, got), 0
-                self.done = got == 0 or self.cursor.value == 0
-            if self.pos >= len(self.page):
-                self._close()
-                raise StopIteration
+        if self.page is not None and version != self.version:
+            done = self.page[:self.pos]     # changed: read this page again
+            self._read(self.start)
+            self.page = [k for k in self.page if k not in done]
+        if self.page is None or self.pos >= len(self.page):
+            if self.page is not None:
+                if not self.cursor:
+                    self._end()
+                self.start = self.cursor
+            self._read(self.start)
+            if not self.page:
+                self._end()
         self.pos += 1
         return self.page[self.pos - 1]
 
+    def _read(self, cursor):
+        if self.out is None:
+            self.out = _snap._Out(4096)
+        self.page, self.cursor, self.version = _snap.dict_page(
+            self.fd, cursor, self.PAGE, self.out)
+        self.pos = 0
+
+    def _end(self):
+        self.d, self.fd, self.page = None, -1, None
+        raise StopIteration
+
     def __length_hint__(self):
         return max(0, self.size) if self.fd >= 0 else 0
-
-    def _close(self):
-        self.d, self.fd, self.page = None, -1, []
 
 
 def _data_err(ret, what):

@@ -178,3 +178,27 @@ def array_load(fd, start, stop=0, step=0, flags=0, n=1):
         d.start = start + len(res) * step
         d.flags &= ~_lib.DATA_NO_START
     return res
+
+
+# --- a dict iterator's steps ---------------------------------------------------
+def len_version(fd, d):
+    """(len, version) of a dict, Namespace or list in one call (d: a
+    SmData the caller keeps); the version is None without versions."""
+    if not _lib.has(_lib.FEAT_VERSION):
+        return data_ioctl(fd, _lib.IOC_LEN, d), None
+    d.flags, d.version = _V, 0
+    ret = data_ioctl(fd, _lib.IOC_LEN, d)
+    return ret, d.version
+
+
+def dict_page(fd, cursor, count, out):
+    """A page of at most count keys after cursor: (keys, next cursor (0:
+    the end), the version it was read at (None without versions))."""
+    versions = _lib.has(_lib.FEAT_VERSION)
+    d = SmData()
+    d.flags = _lib.DICT_KEYS | (_V if versions else 0)
+    d.cursor, d.count = cursor, count
+    ret = out.call(fd, _lib.IOC_ITER, d)
+    check(ret, 'iter')
+    keys = _items(out.view(), ret, False)
+    return keys, (d.cursor if ret else 0), (d.version if versions else None)

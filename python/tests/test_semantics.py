@@ -210,6 +210,17 @@ class Snippets(unittest.TestCase):
                     next(it)
                 with self.assertRaises(RuntimeError):   # sticky, as CPython
                     next(it)
+        d = M.dict(dict.fromkeys(range(100)))
+        it = iter(d)
+        self.assertEqual([next(it) for _ in range(10)], list(range(10)))
+        del d[20]               # the same size: no RuntimeError, and 20
+        d[100] = None           # (in the page read already) not returned
+        self.assertEqual(list(it), list(range(10, 20)) +
+                         list(range(21, 101)))
+        del d[10]
+        d[10] = 0
+        with self.assertRaises(StopIteration):
+            next(it)
         d = M.dict(a=1)
         it = iter(d)
         self.assertEqual(list(it), ['a'])
