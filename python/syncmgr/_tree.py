@@ -216,11 +216,11 @@ def _pack1(obj, parts, depth, st, keep):
         if depth >= MAX_DEPTH:
             raise NotTyped
         sub = []
-        if t is dict:
+        if t is dict:   # the header counts pairs (abi.md)
             for k, v in obj.items():
                 _pack1(k, sub, depth + 1, st, keep)
                 _pack1(v, sub, depth + 1, st, keep)
-            n = 2 * len(obj)
+            n = len(obj)
         else:
             for e in obj:
                 _pack1(e, sub, depth + 1, st, keep)
@@ -246,7 +246,7 @@ def _pack1(obj, parts, depth, st, keep):
         sub = [_pack_q(VAL_BYTES, 0, len(tag), 0), tag, _PAD[len(tag) & 7]]
         _pack1(plain, sub, depth + 1, st, keep)
         data = b''.join(sub)
-        parts.append(_pack_Q(VAL_TAGGED, 0, len(data), 2))
+        parts.append(_pack_Q(VAL_TAGGED, 0, len(data), 0))   # data 0
         parts.append(data)
 
 
@@ -314,7 +314,10 @@ def _unpack(buf, off, n, fds):
             out.append(int.from_bytes(buf[off:off + ln], 'little',
                                       signed=True))
         elif t in TREE_TYPES:
-            elems, end = _unpack(buf, off, data, fds)
+            # data: the elements; a DICT's pairs; a TAGGED's 0 (tag, value)
+            count = 2 * data if t == VAL_DICT else 2 if t == VAL_TAGGED \
+                else data
+            elems, end = _unpack(buf, off, count, fds)
             out.append(_Tree(t, elems))
         else:
             raise ValueError('unknown syncmgr value type %d' % t)
