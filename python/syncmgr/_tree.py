@@ -28,6 +28,11 @@ TREE_TYPES = frozenset((VAL_TUPLE, VAL_LIST, VAL_DICT, VAL_FROZENSET,
 # The module's default max_value_depth (abi.md): a value inside a TUPLE is
 # at depth 1.  Deeper values are pickled (the kernel would say EINVAL).
 MAX_DEPTH = 32
+try:    # the module's setting, when it has one (root may lower it)
+    with open('/sys/module/syncmgr/parameters/max_value_depth') as _f:
+        MAX_DEPTH = max(0, min(64, int(_f.read())))
+except (OSError, ValueError):
+    pass
 MAX_HANDLES = 64        # SYNCMGR_MAX_TREE_HANDLES
 
 _HQ = struct.Struct('=HHIQ')     # type, reserved, len, data (unsigned)
