@@ -692,7 +692,7 @@ class _DictIterator:
     the page is read again (from the page's start, without the keys
     already returned), so a key deleted meanwhile is not returned."""
     __slots__ = ('d', 'fd', 'size', 'start', 'cursor', 'page', 'pos',
-                 'version', 'arg', 'out')
+                 'version', 'arg', 'out', 'seen')
     PAGE = 32
 
     def __init__(self, d):
@@ -702,6 +702,7 @@ class _DictIterator:
         check(self.size, 'iter')
         self.start = self.cursor = 0    # the page's cursor, the next one's
         self.page, self.pos, self.out = None, 0, None
+        self.seen = []      # the keys returned since the page's start
 
     def __iter__(self):
         return self
@@ -715,19 +716,22 @@ class _DictIterator:
             self.size = -1      # sticky, as CPython's
             raise RuntimeError('dictionary changed size during iteration')
         if self.page is not None and version != self.version:
-            done = self.page[:self.pos]     # changed: read this page again
-            self._read(self.start)
-            self.page = [k for k in self.page if k not in done]
+            self._read(self.start)          # changed: read this page again
+            seen = self.seen
+            self.page = [k for k in self.page if k not in seen]
         if self.page is None or self.pos >= len(self.page):
             if self.page is not None:
                 if not self.cursor:
                     self._end()
                 self.start = self.cursor
+                self.seen = []
             self._read(self.start)
             if not self.page:
                 self._end()
         self.pos += 1
-        return self.page[self.pos - 1]
+        k = self.page[self.pos - 1]
+        self.seen.append(k)
+        return k
 
     def _read(self, cursor):
         if self.out is None:
