@@ -17,6 +17,7 @@ __all__ = ['Queue', 'JoinableQueue', 'Value', 'Array', 'Dict', 'List',
            'Namespace']
 
 _I64_MAX = (1 << 63) - 1
+_U64_MAX = (1 << 64) - 1
 _EAGAIN, _ETIMEDOUT, _EINTR = -errno.EAGAIN, -errno.ETIMEDOUT, -errno.EINTR
 _EMSGSIZE, _ENOENT, _ERANGE = -errno.EMSGSIZE, -errno.ENOENT, -errno.ERANGE
 # the hot paths call libsync without argtypes (_lib._Raw): indexes go as
@@ -329,7 +330,7 @@ class Array(SyncObject):
                              'L, q, Q, f or d)')
         if isinstance(sequence, int):
             sequence = ('\0' if typecode == 'u' else 0,) * sequence
-        seq = _numbers(list(sequence))
+        seq = _numbers(list(sequence), typecode)
         keep = []
         vals = values(seq, keep)
         ret = lib.sm_array_create(ord(typecode), vals if seq else None,
@@ -386,7 +387,7 @@ class Array(SyncObject):
                 not isinstance(i, slice)):
             v = _num(v)
         elif tv is int and not _lib._INT64_MIN <= v <= _lib._INT64_MAX:
-            _numbers([v])
+            _numbers([v], self.typecode)
         if type(i) is int and -_I64_MAX <= i <= _I64_MAX:
             s = take()
             try:
@@ -400,7 +401,7 @@ class Array(SyncObject):
             return
         keep = []
         if isinstance(i, slice):
-            seq = _numbers(list(v))
+            seq = _numbers(list(v), self.typecode)
             s, n = _slice(i, len(self))
             if len(seq) != n:
                 raise ValueError('a syncmgr Array has a fixed length: the '
@@ -458,19 +459,19 @@ def _num(x):
     return x
 
 
-def _numbers(seq):
+def _numbers(seq, tc):
     """seq's elements through _num, after checking that no int in it is
-    beyond what the module carries: without composite values (BIGINT) an
-    int beyond int64 would go as a pickled blob, which an Array refuses
-    with a TypeError where array.array raises OverflowError (with them,
-    'Q' and 'L' take up to 2**64 - 1, and the kernel says OverflowError
-    beyond)."""
+    beyond what the typecode tc takes as a BIGINT: 'Q' and 'L' take 2**63
+    .. 2**64 - 1 as one (with the module's composite values), no other
+    typecode any; beyond, OverflowError as array.array's (a pickled big int
+    would be the kernel's TypeError)."""
     seq = [_num(x) for x in seq]
-    if not _lib.has(_lib.FEAT_COMPOSITE):
-        for x in seq:
-            if type(x) is int and not _lib._INT64_MIN <= x <= _lib._INT64_MAX:
+    wide = tc in 'QL' and _lib.has(_lib.FEAT_COMPOSITE)
+    for x in seq:
+        if type(x) is int and not _lib._INT64_MIN <= x <= _lib._INT64_MAX:
+            if not (wide and 0 <= x <= _U64_MAX):
                 raise OverflowError('int %d does not fit an Array element '
-                                    '(64 bits at most)' % x)
+                                    'of typecode %r' % (x, tc))
     return seq
 
 
