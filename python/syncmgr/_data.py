@@ -3,18 +3,21 @@ data of SyncManager, held in the kernel as typed values (None, bool, int64,
 float, str, bytes, a nested syncmgr object; anything else pickled)."""
 import ctypes
 import errno
+import operator as _operator
 import queue as _queue
 
 from . import _lib
 from ._lib import (lib, raw, check, call_until, call_out, deadline, value,
                    values, decode, decode_all, SmValue, SmSlice)
 from ._lib import FOREVER, TOO_LONG, IN0, IN1, OUT0, give, take, too_long
+from . import _snap
 from ._base import SyncObject, register
 
 __all__ = ['Queue', 'JoinableQueue', 'Value', 'Array', 'Dict', 'List',
            'Namespace']
 
 _I64_MAX = (1 << 63) - 1
+_U64_MAX = (1 << 64) - 1
 _EAGAIN, _ETIMEDOUT, _EINTR = -errno.EAGAIN, -errno.ETIMEDOUT, -errno.EINTR
 _EMSGSIZE, _ENOENT, _ERANGE = -errno.EMSGSIZE, -errno.ENOENT, -errno.ERANGE
 # the hot paths call libsync without argtypes (_lib._Raw): indexes go as
@@ -28,6 +31,9 @@ _d_del, _d_contains = raw.sm_dict_del, raw.sm_dict_contains
 _l_append, _l_pop, _l_get = raw.sm_list_append, raw.sm_list_pop, raw.sm_list_get
 _l_set, _l_len = raw.sm_list_set, raw.sm_list_len
 _MISSING = object()
+# Keys of these types are hashable; any other key is hashed before it goes
+# anywhere (an unhashable key is Python's TypeError, nothing stored)
+_SCALARS = frozenset((str, int, float, bool, bytes, type(None)))
 
 
 # Dict.__getitem__, Dict.__setitem__ and Namespace.__getattribute__ have
@@ -244,6 +250,8 @@ class Value(SyncObject):
 
     def add(self, delta):
         """Atomically value += delta (int or float); returns the old value."""
+        if type(delta) is not int and not isinstance(delta, float):
+            delta = _num(delta)     # numpy ints through __index__
         if isinstance(delta, float):
             old = ctypes.c_double()
             ret = lib.sm_value_add_double(self._fd, delta, ctypes.byref(old))
@@ -303,14 +311,17 @@ def _typecode_int(tc):
     return key
 
 
-_ARRAY_CODES = 'bBhHiIlLqQfd'
+_ARRAY_CODES = 'bBuhHiIlLqQfd'
 
 
 @register(_lib.TYPE_ARRAY)
 class Array(SyncObject):
     """The manager's Array(typecode, sequence): a fixed-length array of
-    numbers (typecode b B h H i I l L q Q f d) with len, indexing and
-    slices; atomic add()/compare_and_swap() on integer elements."""
+    numbers (typecode b B h H i I l L q Q f d) or characters (u) with
+    len, indexing and slices (array.array objects, as the manager's);
+    atomic add()/compare_and_swap() on integer elements.  Numbers that
+    are not Python's own (numpy scalars, Decimal) go in as array.array
+    takes them: through __index__, or __float__ for f and d."""
     __slots__ = ()
 
     def __init__(self, typecode, sequence, lock=True):
@@ -318,8 +329,8 @@ class Array(SyncObject):
             raise ValueError('bad typecode (must be b, B, u, h, H, i, I, l, '
                              'L, q, Q, f or d)')
         if isinstance(sequence, int):
-            sequence = [0] * sequence
-        seq = _numbers(list(sequence))
+            sequence = ('\0' if typecode == 'u' else 0,) * sequence
+        seq = _numbers(list(sequence), typecode)
         keep = []
         vals = values(seq, keep)
         ret = lib.sm_array_create(ord(typecode), vals if seq else None,
@@ -337,13 +348,23 @@ class Array(SyncObject):
 
     def __getitem__(self, i):
         if isinstance(i, slice):
+            import array
+            tc = self.typecode
             s, n = _slice(i, len(self))
             if n == 0:
-                return []
+                return array.array(tc)
             out = (SmValue * n)()
-            got = _array_err(lib.sm_array_get_slice(self._fd, ctypes.byref(s),
-                                                    out, n), 'get')
-            return decode_all(out, got)
+            got = lib.sm_array_get_slice(self._fd, ctypes.byref(s), out, n)
+            if got == _EMSGSIZE or 0 <= got < n:
+                # 'u', or 'Q' from 2**63: payloads, which libsync's own
+                # buffer holds only some of
+                vals = _snap.array_load(self._fd, s.start, s.stop, s.step,
+                                        s.flags, n)
+                if isinstance(vals, int):
+                    _array_err(vals, 'get')
+                return array.array(tc, vals)
+            _array_err(got, 'get')
+            return array.array(tc, decode_all(out, got))
         if type(i) is not int or not -_I64_MAX <= i <= _I64_MAX:
             i = _index(i)
         s = take()
@@ -351,14 +372,22 @@ class Array(SyncObject):
             s.i64.value = i
             ret = _a_get(self._fd, s.i64, s.po)
             if ret < 0:
+                if ret == _EMSGSIZE:    # a payload: 'u', a BIGINT 'Q'
+                    ret = _snap.array_load(self._fd, i)
+                    if not isinstance(ret, int):
+                        return ret[0]
                 _array_err(ret, 'get')
             return s.get(OUT0)
         finally:
             give(s)
 
     def __setitem__(self, i, v):
-        if type(v) is int and not _lib._INT64_MIN <= v <= _lib._INT64_MAX:
-            _numbers([v])
+        tv = type(v)
+        if (tv is not int and tv is not float and tv is not str and
+                not isinstance(i, slice)):
+            v = _num(v)
+        elif tv is int and not _lib._INT64_MIN <= v <= _lib._INT64_MAX:
+            _numbers([v], self.typecode)
         if type(i) is int and -_I64_MAX <= i <= _I64_MAX:
             s = take()
             try:
@@ -372,7 +401,7 @@ class Array(SyncObject):
             return
         keep = []
         if isinstance(i, slice):
-            seq = _numbers(list(v))
+            seq = _numbers(list(v), self.typecode)
             s, n = _slice(i, len(self))
             if len(seq) != n:
                 raise ValueError('a syncmgr Array has a fixed length: the '
@@ -387,41 +416,62 @@ class Array(SyncObject):
         return iter(self[:])
 
     def tolist(self):
-        return self[:]
+        return self[:].tolist()
 
     def add(self, i, delta):
         """Atomically self[i] += delta (integer typecodes); the old value."""
         old = ctypes.c_int64()
-        _array_err(lib.sm_array_add(self._fd, _index(i), _lib.i64(delta),
+        _array_err(lib.sm_array_add(self._fd, _index(i),
+                                    _lib.i64(_num(delta)),
                                     ctypes.byref(old)), 'add')
         return old.value
 
     def compare_and_swap(self, i, expected, new):
-        ret = lib.sm_array_cas(self._fd, _index(i), _lib.i64(expected),
-                               _lib.i64(new), None)
+        ret = lib.sm_array_cas(self._fd, _index(i), _lib.i64(_num(expected)),
+                               _lib.i64(_num(new)), None)
         return bool(_array_err(ret, 'compare_and_swap'))
 
     def __repr__(self):
-        return 'Array(%r, %r)' % (self.typecode, self[:])
+        return 'Array(%r, %r)' % (self.typecode, self[:].tolist())
 
     def _getvalue(self):
         """A local copy: an array.array, as the manager's Array proxy's
         _getvalue() and copy.deepcopy() return."""
-        import array
-        return array.array(self.typecode, self[:])
+        return self[:]
 
     def __deepcopy__(self, memo):
         return self._getvalue()
 
 
-def _numbers(seq):
-    """seq, after checking that no int in it is beyond 64 bits: it would go
-    as a pickled blob, which an Array refuses with a TypeError, where
-    array.array raises OverflowError."""
+def _num(x):
+    """An Array element as array.array takes it: Python's numbers and str
+    as they are, others through __index__, else __float__ (numpy scalars,
+    Decimal); anything else as it is (the kernel's TypeError)."""
+    t = type(x)
+    if t is int or t is float or t is bool or t is str:
+        return x
+    if hasattr(t, '__index__'):
+        return _operator.index(x)
+    if isinstance(x, str):
+        return str.__str__(x)
+    if hasattr(t, '__float__'):
+        return float(x)
+    return x
+
+
+def _numbers(seq, tc):
+    """seq's elements through _num, after checking that no int in it is
+    beyond what the typecode tc takes as a BIGINT: 'Q' and 'L' take 2**63
+    .. 2**64 - 1 as one (with the module's composite values), no other
+    typecode any; beyond, OverflowError as array.array's (a pickled big int
+    would be the kernel's TypeError)."""
+    seq = [_num(x) for x in seq]
+    wide = tc in 'QL' and _lib.has(_lib.FEAT_COMPOSITE)
     for x in seq:
         if type(x) is int and not _lib._INT64_MIN <= x <= _lib._INT64_MAX:
-            raise OverflowError('int %d does not fit an Array element (64 '
-                                'bits at most)' % x)
+            if not (wide and 0 <= x <= _U64_MAX):
+                raise OverflowError('int %d does not fit an Array element '
+                                    'of typecode %r' % (x, tc))
     return seq
 
 
@@ -479,6 +529,8 @@ class Dict(SyncObject):
         return KeyError(key)
 
     def __getitem__(self, key):
+        if type(key) not in _SCALARS:
+            hash(key)
         fd = self._fd
         s = take()
         try:
@@ -491,10 +543,14 @@ class Dict(SyncObject):
             give(s)
 
     def get(self, key, default=None):
+        if type(key) not in _SCALARS:
+            hash(key)
         obj = _dict_lookup(self._fd, key)
         return default if obj is _MISSING else obj
 
     def __setitem__(self, key, val):
+        if type(key) not in _SCALARS:
+            hash(key)
         s = take()
         try:
             s.put(val, IN1, s.put(key, IN0))
@@ -505,6 +561,8 @@ class Dict(SyncObject):
             _data_err(ret, 'setitem')
 
     def __delitem__(self, key):
+        if type(key) not in _SCALARS:
+            hash(key)
         s = take()
         try:
             s.put(key, IN0)
@@ -516,6 +574,8 @@ class Dict(SyncObject):
         check(ret, 'delitem')
 
     def __contains__(self, key):
+        if type(key) not in _SCALARS:
+            hash(key)
         s = take()
         try:
             s.put(key, IN0)
@@ -530,6 +590,7 @@ class Dict(SyncObject):
     _NODEFAULT = object()
 
     def pop(self, key, default=_NODEFAULT):
+        hash(key)
         keep = []
         obj, ret = _get1(lib.sm_dict_pop, self._fd,
                          ctypes.byref(value(key, keep)))
@@ -550,6 +611,7 @@ class Dict(SyncObject):
         return tuple(decode_all(kv, 2))
 
     def setdefault(self, key, default=None):
+        hash(key)
         keep = []
         obj, ret = _get1(lib.sm_dict_setdefault, self._fd,
                          ctypes.byref(value(key, keep)),
@@ -569,6 +631,9 @@ class Dict(SyncObject):
         pairs += list(kw.items())
         if not pairs:
             return
+        for k, _ in pairs:      # every key before anything is stored
+            if type(k) not in _SCALARS:
+                hash(k)
         flat = [x for p in pairs for x in p]
         keep = []
         _data_err(lib.sm_dict_update(self._fd, values(flat, keep), len(pairs)),
@@ -591,22 +656,8 @@ class Dict(SyncObject):
         return self._getvalue()
 
     def _iter(self, what):
-        cursor = ctypes.c_uint64(0)
-        per = 2 if what == _lib.DICT_KEYS | _lib.DICT_VALUES else 1
-        n = 256
-        out = (SmValue * (n * per))()
-        res = []
-        while True:
-            got = call_out(lib.sm_dict_iter, self._fd, what,
-                           ctypes.byref(cursor), out, n)
-            check(got, 'iter')
-            page = decode_all(out, got * per)
-            if per == 2:
-                res += zip(page[::2], page[1::2])
-            else:
-                res += page
-            if got == 0 or cursor.value == 0:
-                return res
+        """keys, values or items: one consistent snapshot (_snap)."""
+        return _snap.dict_items(self._fd, what)
 
     def keys(self):
         return self._iter(_lib.DICT_KEYS)
@@ -618,7 +669,7 @@ class Dict(SyncObject):
         return self._iter(_lib.DICT_KEYS | _lib.DICT_VALUES)
 
     def __iter__(self):
-        return iter(self.keys())
+        return _DictIterator(self)
 
     def __eq__(self, other):
         if isinstance(other, SyncObject):
@@ -631,6 +682,71 @@ class Dict(SyncObject):
 
     def __repr__(self):
         return repr(dict(self.items()))
+
+
+class _DictIterator:
+    """iter(d), as CPython's dict iterator (which the manager's proxy
+    runs in its server): keys in insertion order, read a page at a time;
+    RuntimeError at the first step after the dict changed size, and at
+    every step from then on.  Each step asks the size and the version in
+    one call: when the dict changed since the page was read, the rest of
+    the page is read again (from the page's start, without the keys
+    already returned), so a key deleted meanwhile is not returned."""
+    __slots__ = ('d', 'fd', 'size', 'start', 'cursor', 'page', 'pos',
+                 'version', 'arg', 'out', 'seen')
+    PAGE = 32
+
+    def __init__(self, d):
+        self.d, self.fd = d, d._fd    # the iterator keeps the dict alive
+        self.arg = _lib.SmData()
+        self.size, self.version = _snap.len_version(self.fd, self.arg)
+        check(self.size, 'iter')
+        self.start = self.cursor = 0    # the page's cursor, the next one's
+        self.page, self.pos, self.out = None, 0, None
+        self.seen = []      # the keys returned since the page's start
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        fd = self.fd
+        if fd < 0:
+            raise StopIteration
+        n, version = _snap.len_version(fd, self.arg)
+        if n != self.size:
+            self.size = -1      # sticky, as CPython's
+            raise RuntimeError('dictionary changed size during iteration')
+        if self.page is not None and version != self.version:
+            self._read(self.start)          # changed: read this page again
+            seen = self.seen
+            self.page = [k for k in self.page if k not in seen]
+        if self.page is None or self.pos >= len(self.page):
+            if self.page is not None:
+                if not self.cursor:
+                    self._end()
+                self.start = self.cursor
+                self.seen = []
+            self._read(self.start)
+            if not self.page:
+                self._end()
+        self.pos += 1
+        k = self.page[self.pos - 1]
+        self.seen.append(k)
+        return k
+
+    def _read(self, cursor):
+        if self.out is None:
+            self.out = _snap._Out(4096)
+        self.page, self.cursor, self.version = _snap.dict_page(
+            self.fd, cursor, self.PAGE, self.out)
+        self.pos = 0
+
+    def _end(self):
+        self.d, self.fd, self.page = None, -1, None
+        raise StopIteration
+
+    def __length_hint__(self):
+        return max(0, self.size) if self.fd >= 0 else 0
 
 
 def _data_err(ret, what):
@@ -720,8 +836,7 @@ class List(SyncObject):
 
     def __init__(self, sequence=()):
         self._init_fd(lib.sm_list_create(0))
-        if sequence:
-            self.extend(sequence)
+        self.extend(sequence)       # any iterable (a numpy array too)
 
     def __len__(self):
         ret = _l_len(self._fd)
@@ -797,27 +912,18 @@ class List(SyncObject):
         finally:
             give(s)
 
-    def _get_slice(self, sl):
+    def _get_slice(self, sl, raw=False, version=False):
+        """lst[sl]: one consistent snapshot (_snap.list_slice)."""
         start, stop, step = sl.indices(len(self))
         n = len(range(start, stop, step))
         if n == 0:
-            return []
+            return ([], None) if version else []
         step = _clamp(step)     # n > 0: only the first element is past it
-        s = SmSlice(start, stop, step, 0)
+        flags = 0
         if step < 0 and stop == -1:
-            s.stop, s.flags = 0, _lib.DATA_NO_STOP
-        page = min(n, 1024)
-        out = (SmValue * page)()
-        res = []
-        while len(res) < n:
-            got = call_out(lib.sm_list_get_slice, self._fd, ctypes.byref(s),
-                           out, page)
-            _list_err(got)
-            if got == 0:
-                break
-            res += decode_all(out, got)
-            s.start = start + len(res) * step
-        return res
+            stop, flags = 0, _lib.DATA_NO_STOP
+        return _snap.list_slice(self._fd, start, stop, step, flags, n,
+                                raw, version)
 
     def __setitem__(self, i, v):
         keep = []
@@ -883,18 +989,41 @@ class List(SyncObject):
     def reverse(self):
         check(lib.sm_list_reverse(self._fd))
 
-    def sort(self, key=None, reverse=False):
-        """As list.sort; with a key function the values are sorted here and
-        written back (not atomic, unlike a sort without key)."""
-        if key is not None:
-            vals = self[:]
-            vals.sort(key=key, reverse=reverse)
-            self[:] = vals
-            return
-        ret = lib.sm_list_sort(self._fd, 1 if reverse else 0)
-        if ret == -errno.EINVAL:
-            raise TypeError('the list holds values that cannot be ordered')
-        check(ret, 'sort')
+    def sort(self, *, key=None, reverse=False):
+        """As list.sort (stable).  Without key the kernel sorts typed values
+        (tuples element-wise) in place.  With a key, or values the kernel
+        cannot order, the values are read with the list's version, sorted
+        here as list.sort sorts them (its TypeError for what Python cannot
+        order), and written back only if the version is unchanged; else
+        read and sorted again, so concurrent changes are never lost."""
+        if key is None:
+            ret = lib.sm_list_sort(self._fd, 1 if reverse else 0)
+            if ret != -errno.EINVAL:
+                check(ret, 'sort')
+                return
+        if key is not None and not callable(key):
+            raise TypeError("'%s' object is not callable"
+                            % type(key).__name__)
+        reverse = bool(reverse.__index__() if not isinstance(reverse, bool)
+                       else reverse)
+        versions = _lib.has(_lib.FEAT_VERSION)
+        while True:
+            got, ver = self._get_slice(slice(None), raw=True, version=True)
+            if got is None:
+                continue        # churn while reading: read again
+            if not got:
+                return
+            k = ((lambda p: key(p[0])) if key is not None else
+                 (lambda p: p[0]))
+            got.sort(key=k, reverse=reverse)
+            if not versions:    # a module without versions: not atomic
+                self[:] = [p[0] for p in got]
+                return
+            ret = _snap.list_replace_if(self._fd, [p[1] for p in got],
+                                        ver if ver is not None else 0)
+            if ret != -errno.ESTALE:
+                _list_err(ret)
+                return
 
     def clear(self):
         check(lib.sm_list_clear(self._fd))
@@ -911,7 +1040,18 @@ class List(SyncObject):
         return self._getvalue()
 
     def __iter__(self):
-        return iter(self[:])
+        """Live by index, as the manager's proxy iterates (through
+        __getitem__): each step reads lst[i] as it is then; the end is
+        the first index past the end."""
+        i = 0
+        get = self._out
+        while True:
+            try:
+                v = get(_l_get, i, 'list index out of range')
+            except IndexError:
+                return
+            yield v
+            i += 1
 
     def __reversed__(self):
         return reversed(self[:])

@@ -12,6 +12,8 @@ import pickle
 import resource
 import threading
 
+from . import _tree
+
 __all__ = ['lib', 'check', 'SM_FOREVER', 'SmValue', 'SmBuf']
 
 
@@ -83,6 +85,10 @@ STATE_OWNER_DIED = 1                    # struct syncmgr_state's status bits
 STATE_BROKEN = 2
 DATA_NO_START = 4                       # struct sm_slice's flags
 DATA_NO_STOP = 8
+DATA_REVERSE = 16                       # struct syncmgr_data's flags
+DATA_NOWAIT = 32
+DATA_VERSION = 64
+DATA_IF_VERSION = 128
 DICT_KEYS = 1                           # sm_dict_iter: SM_DICT_KEYS
 DICT_VALUES = 2                         # SM_DICT_VALUES
 TOKEN_SIZE = 16                         # sm_token(): syncmgr_token.token
@@ -94,10 +100,15 @@ class _Buf(ctypes.Structure):
     _fields_ = [('ptr', ctypes.c_void_p), ('len', ctypes.c_uint32)]
 
 
+class _Tree(ctypes.Structure):
+    _fields_ = [('ptr', ctypes.c_void_p), ('len', ctypes.c_uint32),
+                ('n', ctypes.c_uint32)]
+
+
 class _U(ctypes.Union):
     _fields_ = [('b', ctypes.c_int), ('i', ctypes.c_int64),
                 ('d', ctypes.c_double), ('handle', ctypes.c_int),
-                ('buf', _Buf)]
+                ('buf', _Buf), ('tree', _Tree)]
 
 
 class SmValue(ctypes.Structure):
@@ -113,6 +124,30 @@ class SmBuf(ctypes.Structure):
 class SmSlice(ctypes.Structure):
     _fields_ = [('start', ctypes.c_int64), ('stop', ctypes.c_int64),
                 ('step', ctypes.c_int64), ('flags', ctypes.c_uint)]
+
+
+class _DeadlineVersion(ctypes.Union):
+    _fields_ = [('deadline', ctypes.c_uint64), ('version', ctypes.c_uint64)]
+
+
+class SmData(ctypes.Structure):
+    """struct syncmgr_data (uapi): the raw data ioctl's argument (its
+    field `in` is reached with getattr/setattr)."""
+    _anonymous_ = ('dv',)
+    _fields_ = [('in', ctypes.c_uint64), ('out', ctypes.c_uint64),
+                ('in_size', ctypes.c_uint32), ('out_size', ctypes.c_uint32),
+                ('count', ctypes.c_uint32), ('flags', ctypes.c_uint32),
+                ('start', ctypes.c_int64), ('stop', ctypes.c_int64),
+                ('step', ctypes.c_int64), ('dv', _DeadlineVersion),
+                ('cursor', ctypes.c_uint64), ('needed', ctypes.c_uint32),
+                ('reserved', ctypes.c_uint32)]
+
+
+class SmVersion(ctypes.Structure):
+    _fields_ = [('abi_version', ctypes.c_uint32),
+                ('max_types', ctypes.c_uint32),
+                ('features', ctypes.c_uint64),
+                ('reserved', ctypes.c_uint64 * 2)]
 
 
 class SmState(ctypes.Structure):
@@ -188,6 +223,7 @@ _PROTOS = {
     'sm_list_copy': (I,),
     # the token ABI (newer libsync): optional
     'sm_token': (I, P), 'sm_open_token': (P, U),
+    'sm_version': (ctypes.POINTER(SmVersion),),
 }
 
 for _name, _args in _PROTOS.items():
@@ -258,6 +294,51 @@ def check(ret, what=''):
     if ret < 0:
         raise oserror(ret, what)
     return ret
+
+
+# --- features and the raw data ioctl ----------------------------------------------
+FEAT_COMPOSITE = 1 << 12        # SYNCMGR_FEAT_COMPOSITE: TUPLE .. TAGGED
+FEAT_VERSION = 1 << 13          # SYNCMGR_FEAT_VERSION: container versions
+_features = None
+
+
+def features():
+    """The module's SYNCMGR_FEAT_* bits (0 without a device; asked once)."""
+    global _features
+    if _features is None:
+        v = SmVersion()
+        if lib.sm_version(ctypes.byref(v)) < 0:
+            return 0
+        _features = v.features
+    return _features
+
+
+def has(feat):
+    return bool(features() & feat)
+
+
+def _iowr(nr):      # SYNCMGR_IOC_DATA(nr): _IOWR(0xE5, nr, struct syncmgr_data)
+    return (3 << 30) | (ctypes.sizeof(SmData) << 16) | (0xE5 << 8) | nr
+
+
+IOC_LEN, IOC_LOOKUP, IOC_ASSIGN = _iowr(0x30), _iowr(0x31), _iowr(0x32)
+IOC_COPY, IOC_ITER = _iowr(0x3a), _iowr(0x3b)
+
+_sm_data_ioctl = getattr(lib, 'sm_data_ioctl', None)
+if _sm_data_ioctl is not None:
+    _sm_data_ioctl.argtypes = (I, ctypes.c_ulong, ctypes.POINTER(SmData))
+    _sm_data_ioctl.restype = ctypes.c_long
+    data_ioctl = _sm_data_ioctl
+else:       # an older libsync: the same ioctl through libc
+    _libc = ctypes.CDLL(None, use_errno=True)
+    _ioctl = _libc.ioctl
+    _ioctl.argtypes = (I, ctypes.c_ulong, ctypes.POINTER(SmData))
+    _ioctl.restype = I
+
+    def data_ioctl(fd, cmd, d):
+        """ioctl(fd, cmd, d): its value, or a negative errno."""
+        ret = _ioctl(fd, cmd, d)
+        return -ctypes.get_errno() if ret < 0 else ret
 
 
 def raise_nofile_limit():
@@ -416,12 +497,33 @@ def encode(obj, v, keep):
         v.handle = obj._fd
         keep.append(obj)
     else:
-        return _blob(obj, v, keep)
+        return _composite(obj, v, keep)
     return v
 
 
-def _blob(obj, v, keep):
-    data = pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+def _composite(obj, v, keep):
+    """obj as a composite, BIGINT or TAGGED value (_tree.pack) when the
+    module has them, else pickled."""
+    if not features() & FEAT_COMPOSITE:
+        return _blob(obj, v, keep, pickle.dumps)
+    try:
+        vt, data, n = _tree.pack(obj, keep)
+    except _tree.NotTyped:
+        return _blob(obj, v, keep)
+    if len(data) > U32_MAX:
+        raise _too_big(data)
+    keep.append(data)
+    v.type = vt
+    v.tree.ptr = _cast(data, _c_void_p) if data else None
+    v.tree.len = len(data)
+    v.tree.n = n
+    return v
+
+
+def _blob(obj, v, keep, dumps=None):
+    # with composite values, a handle has a typed place: none in a pickle
+    data = (dumps(obj, pickle.HIGHEST_PROTOCOL) if dumps else
+            _tree.blob(obj))
     if len(data) > U32_MAX:
         raise _too_big(data)
     keep.append(data)
@@ -470,6 +572,10 @@ def decode(v):
         return data
     if t == VAL_BLOB:
         return pickle.loads(data)
+    if t == VAL_BIGINT:
+        return int.from_bytes(data, 'little', signed=True)
+    if t in _tree.TREE_TYPES:
+        return _tree.unpack_tree(t, data, v.tree.n)
     raise ValueError('unknown syncmgr value type %d' % t)
 
 
@@ -493,12 +599,20 @@ def decode_all(vals, n):
 def close_handles(vals, start, stop):
     """Close the fds of the handle values in vals[start:stop]."""
     for k in range(start, stop):
-        if vals[k].type == VAL_HANDLE and vals[k].handle >= 0:
+        v = vals[k]
+        if v.type == VAL_HANDLE and v.handle >= 0:
+            fds = [v.handle]
+        elif v.type in _tree.TREE_TYPES and v.tree.len:
+            fds = _tree.tree_fds(ctypes.string_at(v.tree.ptr, v.tree.len),
+                                 v.tree.n)
+        else:
+            continue
+        for fd in fds:
             try:
-                os.close(vals[k].handle)
+                os.close(fd)
             except OSError:
                 pass
-            vals[k].type = VAL_NONE
+        v.type = VAL_NONE
 
 
 _tls = threading.local()

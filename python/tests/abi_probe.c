@@ -110,6 +110,8 @@ int main(void)
 	CONST(SYNCMGR_DATA_NO_STOP);
 	CONST(SYNCMGR_DATA_REVERSE);
 	CONST(SYNCMGR_DATA_NOWAIT);
+	CONST(SYNCMGR_DATA_VERSION);
+	CONST(SYNCMGR_DATA_IF_VERSION);
 
 	/* the structures _lib.py declares with ctypes */
 	STRUCT(sm_value);
@@ -121,6 +123,32 @@ int main(void)
 	FIELD(sm_value, buf);
 	FIELD(sm_value, buf.ptr);
 	FIELD(sm_value, buf.len);
+	FIELD(sm_value, tree);
+	FIELD(sm_value, tree.ptr);
+	FIELD(sm_value, tree.len);
+	FIELD(sm_value, tree.n);
+
+	STRUCT(syncmgr_data);
+	FIELD(syncmgr_data, in);
+	FIELD(syncmgr_data, out);
+	FIELD(syncmgr_data, in_size);
+	FIELD(syncmgr_data, out_size);
+	FIELD(syncmgr_data, count);
+	FIELD(syncmgr_data, flags);
+	FIELD(syncmgr_data, start);
+	FIELD(syncmgr_data, stop);
+	FIELD(syncmgr_data, step);
+	FIELD(syncmgr_data, deadline);
+	FIELD(syncmgr_data, version);
+	FIELD(syncmgr_data, cursor);
+	FIELD(syncmgr_data, needed);
+	FIELD(syncmgr_data, reserved);
+
+	STRUCT(syncmgr_version);
+	FIELD(syncmgr_version, abi_version);
+	FIELD(syncmgr_version, max_types);
+	FIELD(syncmgr_version, features);
+	ARRAY(syncmgr_version, reserved);
 
 	STRUCT(sm_buf);
 	FIELD(sm_buf, data);

@@ -32,7 +32,8 @@ LIBSYNC_H = os.path.join(TOP, 'libsync', 'include', 'syncmgr.h')
 MIRRORED = re.compile(r'^(SM|TYPE|VAL|STATE|DATA|DICT|TOKEN)_[A-Z0-9_]+$')
 # ctypes structure -> the C structure it mirrors
 STRUCTS = [(_lib.SmValue, 'sm_value'), (_lib.SmBuf, 'sm_buf'),
-           (_lib.SmSlice, 'sm_slice'), (_lib.SmState, 'syncmgr_state')]
+           (_lib.SmSlice, 'sm_slice'), (_lib.SmState, 'syncmgr_state'),
+           (_lib.SmData, 'syncmgr_data'), (_lib.SmVersion, 'syncmgr_version')]
 # the enums every value of which the Python side must know
 ENUMS = [('syncmgr_type', 'SYNCMGR_'), ('syncmgr_value_type', 'SYNCMGR_')]
 

@@ -240,7 +240,7 @@ class Overflow(unittest.TestCase):
             self.assertRaises(OverflowError, M.Array, 'q', [big])
             self.assertEqual(outcome(array.array, 'q', [big]),
                              ('exc', OverflowError))
-        self.assertEqual(a[:], [1, 2])
+        self.assertEqual(a[:], array.array('q', [1, 2]))
         v = M.Value('q', 1)
         self.assertRaises(OverflowError, v.add, 2 ** 64 + 1)
         self.assertEqual(v.value, 1)
