@@ -7,9 +7,8 @@ goes to libsync, or to the raw data ioctl, as one bytes object.
 
 pack(obj) -> (type, payload, n) for the top-level struct sm_value (n: the
 elements of a composite), or raises NotTyped when obj (or something inside
-it) has no typed form; then the caller pickles it into a BLOB.  A BLOB
-cannot carry a handle: when a handle is inside a value that must be
-pickled, check_no_handle() raises TypeError before anything is stored.
+it) has no typed form; then the caller pickles it into a BLOB, where a
+syncmgr object inside travels as a reference (a held token), not a handle.
 
 unpack_all(buf, n) reads n whole values from an ABI batch (bytes or a
 memoryview), handles becoming syncmgr objects that own their new fds.
@@ -58,10 +57,6 @@ def _sync_object():
 
 class NotTyped(Exception):
     """obj has no typed form (pickle it)."""
-
-
-class HandleInBlob(TypeError):
-    pass
 
 
 def bigint_bytes(n):
@@ -257,7 +252,7 @@ def _pack1(obj, parts, depth, st, keep):
 
 def pack_value(obj, keep):
     """obj as one whole ABI value (header + payload), a BLOB when it has
-    no typed form (TypeError if a handle is inside then)."""
+    no typed form."""
     parts = []
     try:
         _pack1(obj, parts, 0, [0], keep)
@@ -268,25 +263,11 @@ def pack_value(obj, keep):
 
 
 # --- pickling what has no typed form ---------------------------------------------
-class _NoHandlePickler(pickle.Pickler):
-    def reducer_override(self, obj):
-        if isinstance(obj, _sync_object()):
-            raise HandleInBlob(
-                'a syncmgr %s inside a value that has no typed form (it is '
-                'too deep, holds more than %d syncmgr objects, or holds '
-                'something else that must be pickled): a pickled value '
-                'cannot carry a syncmgr object; store it in a tuple, list, '
-                'dict or shared container instead' % (type(obj).__name__,
-                                                       MAX_HANDLES))
-        return NotImplemented
-
-
 def blob(obj):
-    """pickle.dumps(obj), refusing a syncmgr object inside (TypeError)."""
-    import io
-    f = io.BytesIO()
-    _NoHandlePickler(f, pickle.HIGHEST_PROTOCOL).dump(obj)
-    return f.getvalue()
+    """pickle.dumps(obj).  A syncmgr object inside pickles as a reference
+    (its type and token, _base.SyncObject.__reduce__), held by the module
+    until its first unpickling or a minute passes (set_reference_hold)."""
+    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
 
 
 # --- unpacking -------------------------------------------------------------------------

@@ -62,6 +62,10 @@ def child_job(d, out):
     out.put(job['n'])
 
 
+def child_holder_lock(d, out):
+    out.put(d['h'][0].x.acquire(timeout=10))
+
+
 def child_set0(lst, v):
     lst[0] = v
 
@@ -422,18 +426,37 @@ class Values(unittest.TestCase):
         self.assertEqual(lst[0][1][1]['q'].get(timeout=5), 1)
 
     @needs_composite
-    def test_handle_in_a_pickle_is_refused(self):
+    def test_handle_in_a_pickle_travels_as_a_reference(self):
+        # A value with no typed form is pickled; a syncmgr object inside
+        # it travels as a reference and works in another process: the
+        # module holds it until its first unpickling (the sender dropped
+        # it here), later readers need a live handle somewhere (as with a
+        # pickled manager proxy).
+        for method in METHODS:
+            with self.subTest(method=method):
+                d, out = M.dict(), M.Queue()
+                d['h'] = [Holder(M.Lock())]     # dropped: held by the token
+                finish(self, run(method, child_holder_lock, d, out))
+                self.assertIs(out.get(timeout=10), True)
+                lock = M.Lock()
+                d['h'] = [Holder(lock)]         # kept: any number of readers
+                finish(self, run(method, child_holder_lock, d, out))
+                self.assertIs(out.get(timeout=10), True)
+                self.assertTrue(lock.locked())
+                self.assertEqual(d['h'][0].x, lock)
+                lock.release()
         d = M.dict()
-        with self.assertRaisesRegex(TypeError, 'syncmgr'):
-            d['h'] = [Holder(M.Lock())]
-        d['h'] = [Holder(1)]                # pickled, no handle: fine
+        d['h'] = [Holder(1)]
         self.assertEqual(d.pop('h'), [Holder(1)])
-        deep = M.Lock()
-        for _ in range(40):
+        lock = M.Lock()
+        deep = lock
+        for _ in range(40):                 # deeper than max_value_depth
             deep = (deep,)
-        with self.assertRaisesRegex(TypeError, 'syncmgr'):
-            d['deep'] = deep
-        self.assertEqual(len(d), 0)
+        d['deep'] = deep
+        got = d['deep']
+        for _ in range(40):
+            got, = got
+        self.assertEqual(got, lock)
 
     def test_deep_values_are_pickled(self):
         deep = ()
