@@ -276,6 +276,32 @@ free:
 	return ERR_PTR(ret);
 }
 
+/*
+ * Read the request at argp (open: with its create part) and look its name
+ * up in the caller's IPC namespace: *n, or NULL.  On success the names
+ * mutex is held and the caller frees the request.
+ */
+static struct syncmgr_named_req *syncmgr_named_begin(void __user *argp,
+						     bool open,
+						     struct syncmgr_name **n)
+{
+	struct syncmgr_named_req *r = kmalloc(sizeof(*r), GFP_KERNEL);
+	int ret;
+
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	ret = syncmgr_named_in(argp, r, open);
+	if (ret) {
+		kfree(r);
+		return ERR_PTR(ret);
+	}
+	mutex_lock(&syncmgr_names_mutex);
+	syncmgr_names_sweep(false);
+	*n = syncmgr_name_find(syncmgr_current_sb(), r->name, r->a.name_len,
+			       r->hash);
+	return r;
+}
+
 long syncmgr_ioctl_named_open(void __user *argp)
 {
 	struct syncmgr_named_req *r;
@@ -284,16 +310,9 @@ long syncmgr_ioctl_named_open(void __user *argp)
 	bool write;
 	int ret, fd_flags;
 
-	r = kmalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
-	ret = syncmgr_named_in(argp, r, true);
-	if (ret)
-		goto out;
-	mutex_lock(&syncmgr_names_mutex);
-	syncmgr_names_sweep(false);
-	n = syncmgr_name_find(syncmgr_current_sb(), r->name, r->a.name_len,
-			      r->hash);
+	r = syncmgr_named_begin(argp, true, &n);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	if (n) {
 		if (r->a.flags & SYNCMGR_NAMED_EXCL)
 			ret = -EEXIST;
@@ -331,16 +350,9 @@ long syncmgr_ioctl_named_unlink(void __user *argp)
 	struct syncmgr_name *n;
 	int ret;
 
-	r = kmalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
-	ret = syncmgr_named_in(argp, r, false);
-	if (ret)
-		goto out;
-	mutex_lock(&syncmgr_names_mutex);
-	syncmgr_names_sweep(false);
-	n = syncmgr_name_find(syncmgr_current_sb(), r->name, r->a.name_len,
-			      r->hash);
+	r = syncmgr_named_begin(argp, false, &n);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
 	if (!n)
 		ret = -ENOENT;
 	else if (r->a.type && n->obj->type != r->a.type)
@@ -350,7 +362,6 @@ long syncmgr_ioctl_named_unlink(void __user *argp)
 	if (!ret)
 		syncmgr_name_free(n);
 	mutex_unlock(&syncmgr_names_mutex);
-out:
 	kfree(r);
 	return ret;
 }

@@ -340,6 +340,17 @@ def unpack_tree(t, data, n):
     return unpack_build(_Tree(t, None), data, n)
 
 
+def _close_all(fds):
+    """Close the handle fds of a value that failed to unpack halfway (no
+    object owns them yet)."""
+    import os
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 def unpack_build(tree, data, n):
     fds = []
     try:
@@ -347,12 +358,7 @@ def unpack_build(tree, data, n):
         tree.elems = elems
         return _build(tree, fds)
     except BaseException:
-        import os
-        for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close_all(fds)
         raise
 
 
@@ -396,12 +402,7 @@ def unpack_all(buf, n, off=0):
         items, _ = _unpack(buf, off, n, fds)
         return [_build(x, fds) for x in items]
     except BaseException:
-        import os
-        for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close_all(fds)
         raise
 
 
