@@ -307,6 +307,7 @@ void syncmgr_enqueue(struct syncmgr_obj *obj, struct syncmgr_waiter *w);
 void syncmgr_dequeue(struct syncmgr_waiter *w);
 void syncmgr_grant(struct syncmgr_waiter *w, int result);
 struct syncmgr_waiter *syncmgr_first_waiter(struct syncmgr_obj *obj);
+bool syncmgr_schedule_until(u64 deadline);
 int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state);
 int syncmgr_block(struct syncmgr_obj *obj, struct syncmgr_owner *owner,
 		  u32 value, u64 deadline);

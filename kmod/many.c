@@ -144,7 +144,6 @@ static int syncmgr_many_all(struct syncmgr_many *m, u64 *died)
 /* Sleep until kicked, the deadline or a signal: 0, -ETIMEDOUT, -ERESTARTSYS. */
 static int syncmgr_many_sleep(struct syncmgr_many *m, u64 deadline)
 {
-	ktime_t expires = ns_to_ktime(deadline);
 	int ret = 0;
 
 	set_current_state(TASK_INTERRUPTIBLE);
@@ -154,12 +153,7 @@ static int syncmgr_many_sleep(struct syncmgr_many *m, u64 deadline)
 		ret = -ERESTARTSYS;
 		goto out;
 	}
-	if (deadline == SYNCMGR_DEADLINE_FOREVER) {
-		schedule();
-		goto out;
-	}
-	if (!schedule_hrtimeout_range_clock(&expires, current->timer_slack_ns,
-					    HRTIMER_MODE_ABS, CLOCK_MONOTONIC))
+	if (!syncmgr_schedule_until(deadline))
 		ret = -ETIMEDOUT;
 out:
 	__set_current_state(TASK_RUNNING);

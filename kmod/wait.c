@@ -77,9 +77,25 @@ void syncmgr_grant(struct syncmgr_waiter *w, int result)
  * w->granted again, since a grant may race with the timeout or signal and
  * success wins.
  */
-int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state)
+/*
+ * In the sleeping state the caller set: schedule until woken or the
+ * absolute CLOCK_MONOTONIC deadline; false once the deadline passed.
+ */
+bool syncmgr_schedule_until(u64 deadline)
 {
 	ktime_t expires = ns_to_ktime(deadline);
+
+	if (deadline == SYNCMGR_DEADLINE_FOREVER) {
+		schedule();
+		return true;
+	}
+	return schedule_hrtimeout_range_clock(&expires, current->timer_slack_ns,
+					      HRTIMER_MODE_ABS,
+					      CLOCK_MONOTONIC) != 0;
+}
+
+int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state)
+{
 	int ret = 0;
 
 	for (;;) {
@@ -91,11 +107,7 @@ int syncmgr_sleep(struct syncmgr_waiter *w, u64 deadline, unsigned int state)
 			ret = -ERESTARTSYS;
 			break;
 		}
-		if (deadline == SYNCMGR_DEADLINE_FOREVER) {
-			schedule();
-		} else if (!schedule_hrtimeout_range_clock(&expires,
-				current->timer_slack_ns, HRTIMER_MODE_ABS,
-				CLOCK_MONOTONIC)) {
+		if (!syncmgr_schedule_until(deadline)) {
 			/* As above: a grant may have raced with the timer. */
 			ret = smp_load_acquire(&w->granted) ? 0 : -ETIMEDOUT;
 			break;
